@@ -1,0 +1,382 @@
+/*
+ * A stack instance: creation, interfaces, the entry points that let time
+ * pass (input, poll), and the deferred work every entry point ends with
+ * (readiness events, freeing finished connections).
+ *
+ * Timers: one heap entry per connection, keyed by the connection's
+ * earliest deadline. When a deadline moves later the entry is left where
+ * it is (lazily) and simply finds nothing due when it comes up; when it
+ * moves earlier the entry moves up. Either way O(log n), and nothing ever
+ * scans all connections.
+ */
+#include "stack/stack_internal.h"
+
+#include "tcp/cc.h"
+#include "util/siphash.h"
+#include "wire/ipv4.h"
+
+#include <errno.h>
+#include <string.h>
+
+void utcp_stack_config_default(struct utcp_stack_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->msl = UTCP_SEC(30);
+	cfg->rto_initial = UTCP_SEC(1);
+	cfg->rto_min = UTCP_MS(200);
+	cfg->rto_max = UTCP_SEC(120);
+	cfg->delack = UTCP_MS(40);
+	cfg->fin_wait_2_timeout = UTCP_SEC(60);
+	cfg->retries_r1 = 3;
+	cfg->retries_r2 = 15;
+	cfg->syn_retries = 6;
+	cfg->sndbuf = 4u << 20;
+	cfg->rcvbuf = 4u << 20;
+	cfg->initial_window = 10;
+	cfg->port_lo = 32768;
+	cfg->port_hi = 60999;
+	cfg->syn_backlog_max = 1024;
+	cfg->ttl = 64;
+	cfg->cc = "reno";
+}
+
+static int config_check(const struct utcp_stack_config *cfg)
+{
+	if (!tcp_cc_find(cfg->cc ? cfg->cc : "reno"))
+		return -EINVAL;
+	if (cfg->port_lo == 0 || cfg->port_lo > cfg->port_hi)
+		return -EINVAL;
+	if (cfg->rto_min == 0 || cfg->rto_min > cfg->rto_max || cfg->rto_initial == 0)
+		return -EINVAL;
+	/* MUST-40: an ACK is never delayed by 500 ms or more. */
+	if (cfg->delack >= UTCP_MS(500))
+		return -EINVAL;
+	if (cfg->sndbuf < 1 || cfg->rcvbuf < 1 || cfg->ttl == 0)
+		return -EINVAL;
+	return 0;
+}
+
+void stack_default_params(const struct utcp_stack *s, struct tcp_params *p)
+{
+	const struct utcp_stack_config *c = &s->cfg;
+	memset(p, 0, sizeof(*p));
+	p->msl = c->msl;
+	p->rto_initial = c->rto_initial;
+	p->rto_min = c->rto_min;
+	p->rto_max = c->rto_max;
+	p->delack = c->delack;
+	p->fin_wait_2_timeout = c->fin_wait_2_timeout;
+	/* MUST-28: keep-alive interval at least two hours by default. */
+	p->keep_idle = UTCP_SEC(7200);
+	p->keep_intvl = UTCP_SEC(75);
+	p->keep_cnt = 9;
+	p->retries_r1 = c->retries_r1;
+	p->retries_r2 = c->retries_r2;
+	p->syn_retries = c->syn_retries;
+	p->initial_window = c->initial_window;
+	p->sndbuf = c->sndbuf;
+	p->rcvbuf = c->rcvbuf;
+	p->ttl = c->ttl;
+	p->cc = tcp_cc_find(c->cc ? c->cc : "reno");
+}
+
+int utcp_stack_new(const struct utcp_stack_config *cfg, struct utcp_stack **out)
+{
+	int err = config_check(cfg);
+	if (err)
+		return err;
+	struct ualloc a;
+	ualloc_init(&a, &cfg->allocator);
+	struct utcp_stack *s = ualloc_zalloc(&a, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->alloc = a;
+	s->cfg = *cfg;
+	s->cfg.cc = NULL; /* the caller's string may not outlive us */
+	s->defaults.cc = NULL;
+	s->host.ops = &stack_tcp_ops;
+	s->host.stats = &s->stats;
+	s->host.alloc = &s->alloc;
+	s->host.tracing = cfg->trace != NULL;
+	heap_init(&s->timers);
+	s->next_id = 1;
+	uint8_t tag[4] = {'h', 'a', 's', 'h'};
+	s->hash_seed[0] = siphash24(cfg->secret, tag, sizeof(tag));
+	s->hash_seed[1] = siphash24(cfg->secret, &s->hash_seed[0], sizeof(s->hash_seed[0]));
+	s->cfg.cc = tcp_cc_find(cfg->cc ? cfg->cc : "reno")->name;
+	*out = s;
+	return 0;
+}
+
+static void usock_destroy(struct usock *u);
+
+void utcp_stack_free(struct utcp_stack *s)
+{
+	if (!s)
+		return;
+	while (s->all_head)
+		usock_destroy(s->all_head);
+	struct ualloc *a = &s->alloc;
+	ualloc_free(a, s->conn_tab, s->conn_tab_size * sizeof(*s->conn_tab));
+	ualloc_free(a, s->lis_tab, s->lis_tab_size * sizeof(*s->lis_tab));
+	ualloc_free(a, s->port_tab, s->port_tab_size * sizeof(*s->port_tab));
+	ualloc_free(a, s->fds, s->fd_cap * sizeof(*s->fds));
+	ualloc_free(a, s->fd_free, s->fd_cap * sizeof(*s->fd_free));
+	heap_free(&s->timers, a);
+	struct ualloc copy = *a;
+	ualloc_free(&copy, s, sizeof(*s));
+}
+
+int utcp_iface_add(struct utcp_stack *s, const struct utcp_iface_config *cfg)
+{
+	if (s->n_ifaces >= STACK_MAX_IFACES || !cfg->ops || !cfg->ops->output ||
+	    cfg->prefix_len > 32 || cfg->mtu < 68 || cfg->addr == 0)
+		return -EINVAL;
+	struct iface *i = &s->ifaces[s->n_ifaces];
+	memset(i, 0, sizeof(*i));
+	if (cfg->name)
+		strncpy(i->name, cfg->name, sizeof(i->name) - 1);
+	i->addr = cfg->addr;
+	i->mask = cfg->prefix_len ? ~0u << (32 - cfg->prefix_len) : 0;
+	i->mtu = cfg->mtu;
+	i->ops = cfg->ops;
+	i->link_ctx = cfg->link_ctx;
+	return s->n_ifaces++;
+}
+
+utcp_time_us utcp_stack_now(const struct utcp_stack *s)
+{
+	return s->now;
+}
+
+size_t utcp_stack_mem_in_use(const struct utcp_stack *s)
+{
+	return s->alloc.in_use;
+}
+
+void utcp_stack_stats(const struct utcp_stack *s, struct utcp_stats *out)
+{
+	*out = s->stats;
+}
+
+void utcp_stats_foreach(const struct utcp_stats *st,
+			void (*fn)(void *ctx, const char *name, const char *desc,
+				   uint64_t value),
+			void *ctx)
+{
+#define UTCP_STATS_VISIT(name, desc) fn(ctx, #name, desc, st->name);
+	UTCP_STATS(UTCP_STATS_VISIT)
+#undef UTCP_STATS_VISIT
+}
+
+static void advance_clock(struct utcp_stack *s, utcp_time_us now)
+{
+	if (now > s->now)
+		s->now = now;
+}
+
+void utcp_stack_input(struct utcp_stack *s, int iface, const uint8_t *packet,
+		      size_t len, utcp_time_us now)
+{
+	stack_enter(s);
+	advance_clock(s, now);
+	ip_input(s, iface, packet, len);
+	stack_leave(s);
+}
+
+/* Put the connection's heap entry at its earliest deadline, or earlier. */
+static void conn_reschedule(struct usock *u)
+{
+	struct utcp_stack *s = u->stack;
+	utcp_time_us at = tcp_next_deadline(&u->tcp);
+	if (at == UTCP_TIME_NEVER)
+		return; /* a queued entry finds nothing and is dropped */
+	if (!heap_node_queued(&u->timer)) {
+		if (heap_insert(&s->timers, &s->alloc, &u->timer, at) != 0)
+			u->tcp.timer_at[UTCP_TIMER_RTX] = UTCP_TIME_NEVER; /* see note */
+	} else if (at < u->timer.at) {
+		heap_update(&s->timers, &u->timer, at);
+	}
+}
+
+utcp_time_us utcp_stack_poll(struct utcp_stack *s, utcp_time_us now)
+{
+	stack_enter(s);
+	advance_clock(s, now);
+	struct heap_node *n;
+	while ((n = heap_top(&s->timers)) && n->at <= s->now) {
+		struct usock *u = (struct usock *)((char *)n - offsetof(struct usock, timer));
+		heap_remove(&s->timers, n);
+		tcp_timers_run(&u->tcp, s->now);
+		conn_sync(u);
+	}
+	stack_leave(s);
+	return utcp_stack_next_deadline(s);
+}
+
+utcp_time_us utcp_stack_next_deadline(const struct utcp_stack *s)
+{
+	const struct heap_node *n = heap_top(&s->timers);
+	return n ? n->at : UTCP_TIME_NEVER;
+}
+
+/* --- sockets --- */
+
+struct usock *usock_new(struct utcp_stack *s)
+{
+	struct usock *u = ualloc_zalloc(&s->alloc, sizeof(*u));
+	if (!u)
+		return NULL;
+	struct tcp_params p;
+	stack_default_params(s, &p);
+	tcp_conn_init(&u->tcp, &s->host, &p, s->next_id++);
+	u->stack = s;
+	u->fd = -1;
+	u->all_prev = s->all_tail;
+	if (s->all_tail)
+		s->all_tail->all_next = u;
+	else
+		s->all_head = u;
+	s->all_tail = u;
+	return u;
+}
+
+/* Unlink from every table and free. */
+static void usock_destroy(struct usock *u)
+{
+	struct utcp_stack *s = u->stack;
+	if (u->hashed)
+		conn_table_remove(s, u);
+	if (u->bucket)
+		port_detach(u);
+	if (u->kind == USOCK_LISTENER)
+		listener_remove(s, u);
+	if (heap_node_queued(&u->timer))
+		heap_remove(&s->timers, &u->timer);
+	if (u->lq)
+		ualloc_free(&s->alloc, u->lq, sizeof(*u->lq));
+	if (u->all_prev)
+		u->all_prev->all_next = u->all_next;
+	else
+		s->all_head = u->all_next;
+	if (u->all_next)
+		u->all_next->all_prev = u->all_prev;
+	else
+		s->all_tail = u->all_prev;
+	tcp_conn_release(&u->tcp);
+	ualloc_free(&s->alloc, u, sizeof(*u));
+}
+
+void usock_queue_free(struct usock *u)
+{
+	if (u->free_queued)
+		return;
+	u->free_queued = true;
+	u->free_next = u->stack->free_head;
+	u->stack->free_head = u;
+}
+
+void usock_queue_event(struct usock *u)
+{
+	struct utcp_stack *s = u->stack;
+	if (u->ev_queued || !s->cfg.on_event)
+		return;
+	u->ev_queued = true;
+	u->ev_next = NULL;
+	if (s->ev_tail)
+		s->ev_tail->ev_next = u;
+	else
+		s->ev_head = u;
+	s->ev_tail = u;
+}
+
+/* A connection nobody holds and that is finished can go. */
+static bool finished(const struct usock *u)
+{
+	if (u->refs > 0 || u->in_accept_queue)
+		return false;
+	if (u->kind == USOCK_CONN && u->listener == NULL)
+		return u->tcp.state == UTCP_CLOSED;
+	/* A listener's child that fell back to LISTEN or closed. */
+	return u->tcp.state == UTCP_CLOSED || u->tcp.state == UTCP_LISTEN;
+}
+
+void conn_sync(struct usock *u)
+{
+	struct utcp_stack *s = u->stack;
+	struct tcp_tx tx;
+	unsigned guard = 0;
+	while (tcp_output_next(&u->tcp, s->now, &tx)) {
+		ip_send_tcp(s, &tx, u);
+		if (++guard > 1000000)
+			break; /* a bug; never loop forever in a library */
+	}
+	if (u->tcp.state == UTCP_CLOSED && u->hashed)
+		conn_table_remove(s, u); /* the four-tuple is free again */
+	if (u->tcp.state == UTCP_CLOSED && u->bucket && !u->bound)
+		port_detach(u);
+	if (u->kind == USOCK_CONN && finished(u))
+		usock_queue_free(u);
+	else
+		conn_reschedule(u);
+}
+
+void stack_enter(struct utcp_stack *s)
+{
+	s->depth++;
+}
+
+static unsigned usock_events(struct usock *u)
+{
+	if (u->kind == USOCK_LISTENER)
+		return u->lq && u->lq->acc_count ? UTCP_POLLIN : 0;
+	return tcp_poll_events(&u->tcp);
+}
+
+/* Deliver readiness events; callbacks may call back into the stack. */
+static void dispatch_events(struct utcp_stack *s)
+{
+	struct usock *u;
+	while ((u = s->ev_head) != NULL) {
+		s->ev_head = u->ev_next;
+		if (!s->ev_head)
+			s->ev_tail = NULL;
+		u->ev_queued = false;
+		if (u->refs > 0 && u->fd >= 0)
+			s->cfg.on_event(s->cfg.event_ctx, u->fd, usock_events(u));
+	}
+}
+
+static void free_finished(struct utcp_stack *s)
+{
+	struct usock *u;
+	while ((u = s->free_head) != NULL) {
+		s->free_head = u->free_next;
+		if (u->ev_queued) {
+			/* unlink from the event list */
+			struct usock **pp = &s->ev_head, *prev = NULL;
+			while (*pp && *pp != u) {
+				prev = *pp;
+				pp = &(*pp)->ev_next;
+			}
+			if (*pp)
+				*pp = u->ev_next;
+			if (s->ev_tail == u)
+				s->ev_tail = prev;
+		}
+		usock_destroy(u);
+	}
+}
+
+void stack_leave(struct utcp_stack *s)
+{
+	if (s->depth > 1) {
+		s->depth--;
+		return;
+	}
+	/* Outermost: events first (the depth stays 1 so that calls made
+	 * from callbacks do not recurse into this), then frees. */
+	dispatch_events(s);
+	free_finished(s);
+	s->depth--;
+}

@@ -1,0 +1,206 @@
+/*
+ * The stack instance: interfaces, the tables that find a connection for a
+ * segment (four-tuple hash, listeners, port buckets), the timer heap, the
+ * descriptor table, and the socket object that wraps each TCB. Shared by
+ * src/stack/ and src/api/ (the socket calls); nothing below includes it.
+ */
+#ifndef UTCP_STACK_INTERNAL_H
+#define UTCP_STACK_INTERNAL_H
+
+#include "tcp/conn.h"
+#include "util/alloc.h"
+#include "util/heap.h"
+#include "utcp/socket.h"
+#include "utcp/stack.h"
+
+#define STACK_MAX_IFACES 8
+#define STACK_TXBUF 65600 /* largest datagram we build, with room to spare */
+
+struct iface {
+	char name[16];
+	uint32_t addr;
+	uint32_t mask;
+	uint16_t mtu;
+	const struct utcp_link_ops *ops;
+	void *link_ctx;
+};
+
+enum usock_kind {
+	USOCK_NEW,      /* socket() and maybe bind(): no connection yet */
+	USOCK_LISTENER, /* listen() */
+	USOCK_CONN,     /* connect(), or a child of a listener */
+};
+
+struct port_bucket;
+
+/* A listener's queues (RFC 9293 3.9.1.1; Linux's SYN and accept queues). */
+struct listen_queues {
+	struct usock *syn_head;    /* children in SYN_RCVD */
+	struct usock *acc_head, *acc_tail; /* established, awaiting accept() */
+	uint32_t syn_count, acc_count;
+	uint32_t backlog;          /* accept queue limit */
+	uint32_t syn_max;          /* SYN queue limit */
+};
+
+/* A TCP socket: the TCB and everything the stack keeps about it. */
+struct usock {
+	struct tcp_conn tcp; /* first: a tcp_conn * converts back */
+	struct utcp_stack *stack;
+	enum usock_kind kind;
+	uint32_t refs;  /* descriptors referring to it */
+	int fd;         /* one of them (events name it), -1 when none */
+
+	/* Binding: local address/port live in tcp.laddr/tcp.lport. */
+	bool bound;     /* bind() (or listen's autobind) chose the port */
+	bool reuseaddr, reuseport;
+	struct utcp_linger linger;
+	struct port_bucket *bucket;
+	struct usock *bind_next, *bind_prev;
+
+	/* Four-tuple table */
+	struct usock *hash_next;
+	bool hashed;
+
+	/* Listener and children */
+	struct listen_queues *lq;  /* listeners only */
+	struct usock *listener;    /* children until accepted */
+	struct usock *q_next, *q_prev; /* in the listener's SYN or accept queue */
+	bool in_accept_queue;
+	struct usock *lhash_next;  /* listener table chain */
+
+	/* Timer heap entry at tcp_next_deadline() (or earlier: lazily kept) */
+	struct heap_node timer;
+
+	/* Event and free lists */
+	struct usock *ev_next;
+	bool ev_queued;
+	struct usock *free_next;
+	bool free_queued;
+
+	/* All sockets, in creation (= id) order */
+	struct usock *all_next, *all_prev;
+};
+
+static inline struct usock *usock_of(struct tcp_conn *c)
+{
+	return (struct usock *)c;
+}
+
+struct port_bucket {
+	uint16_t port;
+	uint32_t n_socks;
+	uint32_t n_bound;   /* sockets that chose this port with bind()/listen */
+	struct usock *socks;
+	struct port_bucket *next;
+};
+
+struct utcp_stack {
+	struct utcp_stack_config cfg;
+	struct ualloc alloc;
+	struct tcp_host host;
+	struct tcp_params defaults;
+	struct utcp_stats stats;
+	utcp_time_us now;
+
+	struct iface ifaces[STACK_MAX_IFACES];
+	int n_ifaces;
+
+	/* Four-tuple hash (chained, power-of-two buckets, grows at load 1) */
+	struct usock **conn_tab;
+	uint32_t conn_tab_size, conn_count;
+	/* Listener hash by port */
+	struct usock **lis_tab;
+	uint32_t lis_tab_size;
+	/* Port buckets by port */
+	struct port_bucket **port_tab;
+	uint32_t port_tab_size, port_count;
+	uint64_t hash_seed[2];
+	uint32_t port_perturb[256]; /* RFC 6056 algorithm 4 / Linux */
+
+	struct heap timers;
+
+	/* Descriptors */
+	struct usock **fds;
+	uint32_t fd_cap;
+	uint32_t *fd_free; /* stack of free descriptor numbers */
+	uint32_t fd_free_n;
+	uint32_t fd_next; /* lowest never-used descriptor */
+
+	struct usock *all_head, *all_tail;
+	uint32_t next_id;
+	uint16_t ip_id;
+
+	/* Deferred work, done when the outermost entry point returns */
+	int depth;
+	struct usock *ev_head, *ev_tail;
+	struct usock *free_head;
+
+	uint8_t txbuf[STACK_TXBUF];
+};
+
+/* --- stack.c --- */
+void stack_enter(struct utcp_stack *s);
+void stack_leave(struct utcp_stack *s);
+struct usock *usock_new(struct utcp_stack *s);
+/* Send whatever the connection has to send, then reschedule its timer
+ * and queue it for freeing if it is finished. */
+void conn_sync(struct usock *u);
+void usock_queue_free(struct usock *u);
+void usock_queue_event(struct usock *u);
+/* Default tunables for a new socket. */
+void stack_default_params(const struct utcp_stack *s, struct tcp_params *p);
+
+/* --- table.c --- */
+int conn_table_insert(struct utcp_stack *s, struct usock *u);
+void conn_table_remove(struct utcp_stack *s, struct usock *u);
+struct usock *conn_table_lookup(const struct utcp_stack *s, uint32_t laddr,
+				uint16_t lport, uint32_t raddr, uint16_t rport);
+int listener_insert(struct utcp_stack *s, struct usock *u);
+void listener_remove(struct utcp_stack *s, struct usock *u);
+/* The listener for a SYN to laddr:lport from raddr:rport: an exact
+ * address beats the wildcard; SO_REUSEPORT groups share by four-tuple. */
+struct usock *listener_lookup(const struct utcp_stack *s, uint32_t laddr,
+			      uint16_t lport, uint32_t raddr, uint16_t rport);
+uint32_t tuple_hash(const struct utcp_stack *s, uint32_t laddr, uint16_t lport,
+		    uint32_t raddr, uint16_t rport);
+
+/* --- ports.c --- */
+/* Put u on port `port` (its bucket). Returns 0 or -ENOMEM. */
+int port_attach(struct usock *u, uint16_t port, bool by_bind);
+void port_detach(struct usock *u);
+/* Linux's bind rules (SO_REUSEADDR, SO_REUSEPORT): would u, bound to
+ * addr:port, conflict with another socket? as_listener: check as if u
+ * were listening (listen() re-checks). */
+bool port_conflict(const struct utcp_stack *s, const struct usock *u, uint32_t addr,
+		   uint16_t port, bool as_listener);
+/* bind() with port 0: a port nobody uses. Returns it, or 0. */
+uint16_t port_pick_for_bind(struct utcp_stack *s, const struct usock *u, uint32_t addr);
+/* connect() without a bound port: a port whose four-tuple is free (RFC
+ * 6056 / Linux __inet_hash_connect). Returns it or 0 (exhausted). */
+uint16_t port_pick_for_connect(struct utcp_stack *s, uint32_t laddr, uint32_t raddr,
+			       uint16_t rport);
+
+/* --- ip.c --- */
+/* The interface that reaches dst (on-link, else the first), or NULL. */
+const struct iface *route_lookup(const struct utcp_stack *s, uint32_t dst);
+bool addr_is_ours(const struct utcp_stack *s, uint32_t addr);
+/* Build IPv4 + TCP around tx and hand it to the interface. */
+void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u);
+void ip_input(struct utcp_stack *s, int iface, const uint8_t *pkt, size_t len);
+
+/* --- tcp_demux.c --- */
+void tcp_demux(struct utcp_stack *s, const uint8_t *seg, size_t len, uint32_t src,
+	       uint32_t dst);
+
+/* --- trace.c --- */
+void trace_seg(struct utcp_stack *s, enum utcp_trace_type type, struct usock *u,
+	       const struct tcp_hdr *h, uint32_t src, uint32_t dst, uint32_t len,
+	       bool retransmit);
+void trace_drop(struct utcp_stack *s, const char *reason, struct usock *u);
+extern const struct tcp_host_ops stack_tcp_ops;
+/* Take a child off its listener's queues (accepted, or gone). */
+void child_detach(struct usock *c);
+
+#define STAT(s, name) ((s)->stats.name++)
+
+#endif

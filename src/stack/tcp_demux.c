@@ -1,0 +1,184 @@
+/*
+ * From a TCP segment to the connection it belongs to: parse and verify
+ * (MUST-3: bad checksums are dropped), find the connection by four-tuple,
+ * else a listener (RFC 9293 3.10.7.2), else answer as CLOSED does
+ * (3.10.7.1). A SYN for a four-tuple in TIME_WAIT may open a new
+ * connection when its sequence number is beyond the old one (MAY-2,
+ * RFC 1122 4.2.2.13).
+ */
+#include "stack/stack_internal.h"
+
+#include "tcp/isn.h"
+#include "tcp/seq.h"
+#include "wire/tcp.h"
+
+static void tcp_drop(struct utcp_stack *s, uint64_t *counter, const char *reason)
+{
+	(*counter)++;
+	if (s->cfg.trace)
+		trace_drop(s, reason, NULL);
+}
+
+#define TCP_DROP(s, name) tcp_drop((s), &(s)->stats.name, #name)
+
+/* Send a reply that belongs to no connection (a RST). */
+static void send_reply(struct utcp_stack *s, const struct tcp_tx *tx)
+{
+	if (tx->h.flags & UTCP_TH_RST)
+		STAT(s, tcp_rst_out);
+	ip_send_tcp(s, tx, NULL);
+}
+
+static bool parse_segment(struct utcp_stack *s, const uint8_t *p, size_t len,
+			  uint32_t src, uint32_t dst, struct tcp_hdr *h)
+{
+	switch (tcp_parse(p, len, h)) {
+	case TCP_OK:
+		break;
+	case TCP_ERR_SHORT:
+		TCP_DROP(s, tcp_drop_short);
+		return false;
+	case TCP_ERR_DATA_OFFSET:
+		TCP_DROP(s, tcp_drop_data_offset);
+		return false;
+	case TCP_ERR_OPTIONS:
+		TCP_DROP(s, tcp_drop_options);
+		return false;
+	default:
+		TCP_DROP(s, tcp_drop_flags);
+		return false;
+	}
+	if (!tcp_checksum_ok(p, len, src, dst)) {
+		TCP_DROP(s, tcp_drop_checksum);
+		return false;
+	}
+	if (h->sport == 0 || h->dport == 0) {
+		TCP_DROP(s, tcp_drop_port_zero);
+		return false;
+	}
+	return true;
+}
+
+/* A new child for a SYN that reached listener l. */
+static void listen_syn(struct usock *l, const struct tcp_seg *seg)
+{
+	struct utcp_stack *s = l->stack;
+	struct listen_queues *q = l->lq;
+	if (q->syn_count >= q->syn_max) {
+		TCP_DROP(s, tcp_drop_syn_queue_full);
+		return;
+	}
+	struct usock *c = usock_new(s);
+	if (!c)
+		return; /* out of memory: as if lost; the peer retries */
+	c->kind = USOCK_CONN;
+	c->tcp.p = l->tcp.p;
+	c->tcp.cc_ops = l->tcp.p.cc;
+	c->reuseaddr = l->reuseaddr;
+	c->reuseport = l->reuseport;
+	c->linger = l->linger;
+	c->tcp.laddr = seg->dst;
+	c->tcp.raddr = seg->src;
+	c->tcp.rport = seg->h->sport;
+	const struct iface *ifc = route_lookup(s, seg->src);
+	c->tcp.route_mss = (uint16_t)(ifc ? ifc->mtu - 40 : 536);
+	if (port_attach(c, seg->h->dport, false) != 0 || conn_table_insert(s, c) != 0) {
+		usock_queue_free(c);
+		return;
+	}
+	c->listener = l;
+	c->q_next = q->syn_head;
+	if (q->syn_head)
+		q->syn_head->q_prev = c;
+	q->syn_head = c;
+	q->syn_count++;
+	/* The child is born as a copy of the listener, in LISTEN, so that
+	 * its trace reads LISTEN -> SYN_RCVD as the diagram does. */
+	c->tcp.state = UTCP_LISTEN;
+	uint32_t iss = l->tcp.has_pinned_isn
+			       ? l->tcp.pinned_isn
+			       : tcp_isn(s->cfg.secret, seg->dst, seg->h->dport, seg->src,
+					 seg->h->sport, s->now);
+	c->tcp.has_pinned_isn = l->tcp.has_pinned_isn;
+	c->tcp.pinned_isn = l->tcp.pinned_isn;
+	tcp_open_passive(&c->tcp, seg, iss, s->now);
+	conn_sync(c);
+}
+
+/* RFC 9293 3.10.7.2: a segment for a listener. */
+static void listen_input(struct usock *l, const struct tcp_seg *seg)
+{
+	struct utcp_stack *s = l->stack;
+	uint8_t f = seg->h->flags;
+	struct tcp_tx tx;
+	if (f & UTCP_TH_RST) {
+		TCP_DROP(s, tcp_drop_listen_bad);
+		return;
+	}
+	if (f & UTCP_TH_ACK) {
+		TCP_DROP(s, tcp_drop_listen_bad);
+		if (tcp_reply_no_conn(seg, &tx, s->cfg.ttl))
+			send_reply(s, &tx);
+		return;
+	}
+	if (f & UTCP_TH_SYN) {
+		listen_syn(l, seg);
+		return;
+	}
+	TCP_DROP(s, tcp_drop_listen_bad);
+}
+
+/* A SYN may reopen a four-tuple in TIME_WAIT when it starts beyond what
+ * the old connection received. */
+static bool time_wait_reopen(struct usock *u, const struct tcp_hdr *h)
+{
+	return u->tcp.state == UTCP_TIME_WAIT &&
+	       (h->flags & (UTCP_TH_SYN | UTCP_TH_ACK | UTCP_TH_RST)) == UTCP_TH_SYN &&
+	       seq_gt(h->seq, u->tcp.rcv_nxt);
+}
+
+void tcp_demux(struct utcp_stack *s, const uint8_t *p, size_t len, uint32_t src,
+	       uint32_t dst)
+{
+	STAT(s, tcp_in);
+	struct tcp_hdr h;
+	if (!parse_segment(s, p, len, src, dst, &h))
+		return;
+	struct tcp_seg seg = {.h = &h, .data = p + h.hdr_len,
+			      .len = (uint32_t)(len - h.hdr_len), .src = src, .dst = dst};
+	struct usock *u = conn_table_lookup(s, dst, h.dport, src, h.sport);
+	if (u && time_wait_reopen(u, &h) &&
+	    listener_lookup(s, dst, h.dport, src, h.sport)) {
+		STAT(s, tcp_time_wait_reopen);
+		tcp_close_with(&u->tcp, 0);
+		conn_sync(u);
+		u = NULL;
+	}
+	if (s->cfg.trace)
+		trace_seg(s, UTCP_TR_SEG_IN, u, &h, src, dst, seg.len, false);
+	if (u) {
+		if (u->tcp.state == UTCP_SYN_RCVD && u->listener && (h.flags & UTCP_TH_ACK) &&
+		    !(h.flags & UTCP_TH_RST) &&
+		    u->listener->lq->acc_count >= u->listener->lq->backlog) {
+			/* Accept queue full: ignore the ACK; our SYN,ACK will be
+			 * retransmitted and the peer's ACK with it (as Linux). */
+			TCP_DROP(s, tcp_drop_accept_queue_full);
+			return;
+		}
+		tcp_input(&u->tcp, &seg, s->now);
+		conn_sync(u);
+		return;
+	}
+	struct usock *l = listener_lookup(s, dst, h.dport, src, h.sport);
+	if (l) {
+		listen_input(l, &seg);
+		return;
+	}
+	struct tcp_tx tx;
+	if (tcp_reply_no_conn(&seg, &tx, s->cfg.ttl)) {
+		TCP_DROP(s, tcp_drop_no_conn);
+		send_reply(s, &tx);
+	} else {
+		TCP_DROP(s, tcp_drop_no_conn_rst);
+	}
+}

@@ -1,0 +1,200 @@
+/*
+ * The ACK field of an incoming segment (RFC 9293 3.10.7.4 fifth): new data
+ * acknowledged, RTT samples (RFC 6298, Karn's rule), duplicate ACKs, fast
+ * retransmit and fast recovery (RFC 5681 3.2, NewReno RFC 6582), and the
+ * send window update (SND.WL1/SND.WL2).
+ */
+#include "tcp/conn.h"
+#include "tcp/input.h"
+#include "tcp/seq.h"
+
+/* A valid RTT sample: feed the estimator (RFC 6298 (2.2), (2.3)). A
+ * sample also ends any back-off (5.7 keeps it only until one arrives). */
+static uint32_t take_rtt_sample(struct tcp_conn *c, utcp_time_us now)
+{
+	uint32_t r = (uint32_t)(now - c->rtt_start_at);
+	c->rtt_start_at = UTCP_TIME_NEVER;
+	rtt_sample(&c->rtt, r ? r : 1, (uint32_t)c->p.rto_min, (uint32_t)c->p.rto_max);
+	c->backoff = 0;
+	if (c->host->tracing) {
+		struct utcp_trace_event ev = {.type = UTCP_TR_RTT, .at = now};
+		ev.u.rtt.sample_us = r;
+		ev.u.rtt.srtt_us = c->rtt.srtt_us;
+		ev.u.rtt.rttvar_us = c->rtt.rttvar_us;
+		ev.u.rtt.rto_us = c->rtt.rto_us;
+		c->host->ops->trace(c, &ev);
+	}
+	return r;
+}
+
+void tcp_take_syn_ack_rtt(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
+{
+	bool retried = c->rtx_count > 0;
+	if (c->rtt_start_at != UTCP_TIME_NEVER && seq_gt(ack, c->rtt_seq))
+		take_rtt_sample(c, now);
+	else if (retried && c->rtt.rto_us < 3000000)
+		c->rtt.rto_us = 3000000; /* RFC 6298 (5.7): 3 s after a lost SYN */
+	c->rtx_count = 0;
+	c->backoff = 0;
+	tcp_timer_stop(c, UTCP_TIMER_RTX);
+}
+
+static void cc_changed(struct tcp_conn *c, uint32_t cwnd, uint32_t ssthresh,
+		       enum utcp_cc_event why, utcp_time_us now)
+{
+	if (c->cc.cwnd != cwnd || c->cc.ssthresh != ssthresh)
+		tcp_trace_cc(c, why, now);
+}
+
+/* RFC 6582 3.2 steps 5 and 6: an ACK of new data during recovery. */
+static void recovery_ack(struct tcp_conn *c, const struct tcp_ack_info *ai,
+			 uint32_t ack)
+{
+	const struct tcp_cc_ops *ops = c->cc_ops;
+	struct tcp_cc *cc = &c->cc;
+	if (seq_geq(ack, c->recover)) {
+		uint32_t after = tcp_flight(c);
+		c->in_recovery = false;
+		if (ops->exit_recovery) {
+			ops->exit_recovery(cc, ai, after);
+		} else {
+			uint32_t w = (after > cc->mss ? after : cc->mss) + cc->mss;
+			cc->cwnd = w < cc->ssthresh ? w : cc->ssthresh;
+		}
+		tcp_trace_cc(c, UTCP_CC_RECOVERY_EXIT, ai->now);
+		return;
+	}
+	/* Partial ACK: retransmit the next hole at once, deflate the window
+	 * by what was acknowledged, and restart the timer. */
+	if (ops->partial_ack) {
+		ops->partial_ack(cc, ai);
+	} else {
+		cc->cwnd = cc->cwnd > ai->acked ? cc->cwnd - ai->acked : cc->mss;
+		if (ai->acked >= cc->mss)
+			cc->cwnd += cc->mss;
+	}
+	c->fast_rtx = true;
+	tcp_trace_cc(c, UTCP_CC_PARTIAL_ACK, ai->now);
+}
+
+/* New data acknowledged: SND.UNA < SEG.ACK =< SND.NXT. */
+static void new_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
+{
+	uint32_t flight = tcp_flight(c);
+	uint32_t acked = ack - c->snd_una;
+	uint32_t buf_seq = tcp_snd_buf_seq(c);
+	uint32_t end = tcp_snd_end_seq(c);
+	uint32_t upto = seq_lt(ack, end) ? ack : end;
+	uint32_t freed = seq_gt(upto, buf_seq) ? upto - buf_seq : 0;
+	ring_consume(&c->sndbuf, freed);
+	c->snd_una = ack;
+	if (seq_lt(c->snd_nxt, c->snd_una))
+		c->snd_nxt = c->snd_una;
+	if (c->snd_una == c->snd_max)
+		c->probe_out = false; /* the probe byte, if any, was taken */
+
+	uint32_t rtt = 0;
+	if (c->rtt_start_at != UTCP_TIME_NEVER && seq_gt(ack, c->rtt_seq))
+		rtt = take_rtt_sample(c, now);
+	c->rtx_count = 0;
+	c->dupacks = 0;
+	/* RFC 6298 (5.3): restart the timer; tcp_timers_update_send re-arms
+	 * it at now + RTO while data remains outstanding. */
+	tcp_timer_stop(c, UTCP_TIMER_RTX);
+
+	struct tcp_ack_info ai = {.acked = acked, .flight = flight, .now = now,
+				  .rtt_us = rtt};
+	uint32_t cwnd = c->cc.cwnd, ssthresh = c->cc.ssthresh;
+	if (c->in_recovery) {
+		recovery_ack(c, &ai, ack);
+	} else if (tcp_state_synchronized(c->state)) {
+		c->cc_ops->on_ack(&c->cc, &ai);
+		cc_changed(c, cwnd, ssthresh, UTCP_CC_ACK, now);
+	}
+	if (freed > 0)
+		c->host->ops->wake(c, UTCP_POLLOUT);
+}
+
+/* RFC 5681 section 2, "duplicate acknowledgment": data outstanding, no
+ * payload, no SYN or FIN, SEG.ACK = SND.UNA, window unchanged. A zero
+ * window (probing) never counts. */
+static bool is_dup_ack(const struct tcp_conn *c, const struct tcp_seg *seg,
+		       uint32_t new_wnd)
+{
+	return tcp_flight(c) > 0 && seg->len == 0 &&
+	       !(seg->h->flags & (UTCP_TH_SYN | UTCP_TH_FIN)) &&
+	       seg->h->ack == c->snd_una && new_wnd == c->snd_wnd &&
+	       c->snd_wnd != 0 && !c->probe_out;
+}
+
+/* RFC 5681 3.2 with RFC 6582 3.2 step 1: the third duplicate ACK starts
+ * fast retransmit unless it is about data sent before a previous loss. */
+static void dup_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
+{
+	const struct tcp_cc_ops *ops = c->cc_ops;
+	struct tcp_cc *cc = &c->cc;
+	c->dupacks++;
+	TCP_STAT(c, tcp_dup_ack);
+	if (c->in_recovery) {
+		uint32_t cwnd = cc->cwnd;
+		if (ops->recovery_dupack)
+			ops->recovery_dupack(cc);
+		else
+			cc->cwnd += cc->mss; /* RFC 5681 3.2 step 4: inflate */
+		cc_changed(c, cwnd, cc->ssthresh, UTCP_CC_RECOVERY_DUPACK, now);
+		return;
+	}
+	if (c->dupacks != 3 || !seq_gt(ack, c->recover))
+		return;
+	cc->ssthresh = ops->ssthresh(cc, tcp_flight(c));
+	c->recover = c->snd_max;
+	c->in_recovery = true;
+	if (ops->enter_recovery)
+		ops->enter_recovery(cc);
+	else
+		cc->cwnd = cc->ssthresh + 3 * cc->mss;
+	c->fast_rtx = true;
+	c->rtt_start_at = UTCP_TIME_NEVER; /* Karn: nothing retransmitted is timed */
+	TCP_STAT(c, tcp_fast_retransmit);
+	c->n_fast_retransmits++;
+	tcp_trace_cc(c, UTCP_CC_FAST_RETRANSMIT, now);
+}
+
+/* RFC 9293 3.10.7.4: update SND.WND only from a segment newer than the
+ * one that last set it (SND.WL1, SND.WL2). */
+static void update_window(struct tcp_conn *c, const struct tcp_seg *seg,
+			  uint32_t new_wnd)
+{
+	uint32_t seq = seg->h->seq, ack = seg->h->ack;
+	if (!(seq_lt(c->snd_wl1, seq) ||
+	      (c->snd_wl1 == seq && seq_leq(c->snd_wl2, ack))))
+		return;
+	uint32_t old = c->snd_wnd;
+	c->snd_wnd = new_wnd;
+	c->snd_wl1 = seq;
+	c->snd_wl2 = ack;
+	if (new_wnd > c->max_snd_wnd)
+		c->max_snd_wnd = new_wnd;
+	if (new_wnd > 0 && (old == 0 || c->probe_out)) {
+		/* The window opened: leave persist mode. A probe byte the
+		 * receiver dropped is sent again as ordinary data. */
+		c->persist_backoff = 0;
+		tcp_timer_stop(c, UTCP_TIMER_PERSIST);
+		if (c->probe_out && seq_gt(c->snd_nxt, c->snd_una))
+			c->snd_nxt = c->snd_una;
+		c->probe_out = false;
+	}
+}
+
+void tcp_process_ack(struct tcp_conn *c, const struct tcp_seg *seg,
+		     const struct seg_view *v, utcp_time_us now)
+{
+	(void)v;
+	uint32_t ack = seg->h->ack;
+	uint32_t new_wnd = (uint32_t)seg->h->wnd << c->snd_wscale;
+	if (seq_gt(ack, c->snd_una))
+		new_ack(c, ack, now);
+	else if (is_dup_ack(c, seg, new_wnd))
+		dup_ack(c, ack, now);
+	update_window(c, seg, new_wnd);
+}

@@ -1,0 +1,17 @@
+/* Initial sequence numbers (RFC 9293 3.4.1); see isn.h. */
+#include "tcp/isn.h"
+
+#include "util/siphash.h"
+#include "wire/bytes.h"
+
+uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport,
+		 uint32_t raddr, uint16_t rport, utcp_time_us now)
+{
+	uint8_t tuple[12];
+	store_be32(tuple, laddr);
+	store_be16(tuple + 4, lport);
+	store_be32(tuple + 6, raddr);
+	store_be16(tuple + 10, rport);
+	uint32_t f = (uint32_t)siphash24(secret, tuple, sizeof(tuple));
+	return (uint32_t)(now / 4) + f;
+}

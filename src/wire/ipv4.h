@@ -1,0 +1,63 @@
+/*
+ * IPv4 header parse and emit (RFC 791). Pure: no state, no allocation.
+ * Parsing validates everything a receiver must check before trusting a
+ * field, and never reads past the buffer it is given.
+ */
+#ifndef UTCP_WIRE_IPV4_H
+#define UTCP_WIRE_IPV4_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IPV4_HDR_LEN 20
+#define IPV4_PROTO_ICMP 1
+#define IPV4_PROTO_TCP 6
+
+#define IPV4_FLAG_DF 0x4000
+#define IPV4_FLAG_MF 0x2000
+#define IPV4_FRAG_OFFSET_MASK 0x1fff
+
+/* A validated IPv4 header in host order. */
+struct ipv4_hdr {
+	uint8_t hdr_len;    /* bytes, 20..60 (options are skipped, not parsed) */
+	uint8_t tos;
+	uint16_t total_len; /* bytes, header included */
+	uint16_t id;
+	uint16_t frag;      /* flags and fragment offset, as on the wire */
+	uint8_t ttl;
+	uint8_t proto;
+	uint32_t src, dst;
+};
+
+enum ipv4_parse_result {
+	IPV4_OK = 0,
+	IPV4_ERR_SHORT,     /* buffer shorter than 20 bytes */
+	IPV4_ERR_VERSION,   /* version field is not 4 */
+	IPV4_ERR_HDR_LEN,   /* IHL < 5, or IHL*4 past the buffer or total length */
+	IPV4_ERR_TOTAL_LEN, /* total length < header length or past the buffer */
+	IPV4_ERR_CHECKSUM,  /* header checksum does not verify */
+};
+
+/* Parse and validate the header at p[0..len). On IPV4_OK, fills h; the
+ * payload is p[h->hdr_len .. h->total_len) (bytes past total_len, such as
+ * Ethernet padding, are ignored). */
+enum ipv4_parse_result ipv4_parse(const uint8_t *p, size_t len,
+				  struct ipv4_hdr *h);
+
+/* True when the datagram is a fragment (MF set or offset non-zero). */
+static inline int ipv4_is_fragment(const struct ipv4_hdr *h)
+{
+	return (h->frag & (IPV4_FLAG_MF | IPV4_FRAG_OFFSET_MASK)) != 0;
+}
+
+/* Write a 20-byte header (no options) with its checksum into p, which must
+ * have room for IPV4_HDR_LEN bytes. h->hdr_len is ignored (always 20). */
+void ipv4_emit(uint8_t *p, const struct ipv4_hdr *h);
+
+/* Address classes a TCP must refuse as a source or destination
+ * (RFC 1122 3.2.1.3, RFC 9293 3.9.2.3): 0.0.0.0/8, 127/8 from a wire,
+ * 224/4 multicast, 240/4 reserved, 255.255.255.255. Host order. */
+int ipv4_addr_is_martian_src(uint32_t a);
+int ipv4_addr_is_multicast_or_broadcast(uint32_t a);
+
+#endif

@@ -1,0 +1,13 @@
+/* The utcp command: subcommands dispatch (placeholder until the tools land). */
+#include <stdio.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
+		printf("usage: utcp COMMAND [ARGS]\n");
+		return argc < 2 ? 2 : 0;
+	}
+	fprintf(stderr, "utcp: unknown command '%s'\n", argv[1]);
+	return 2;
+}
