@@ -1,0 +1,303 @@
+/* Scenario fixtures: see fixture.h. */
+#include "fixture.h"
+
+#include "stack/stack_internal.h"
+#include "wire/checksum.h"
+#include "wire/ipv4.h"
+
+#include <stdlib.h>
+
+static void record(struct fixture *f, int host, const struct utcp_trace_event *ev)
+{
+	if (f->n_ev == f->cap_ev) {
+		f->cap_ev = f->cap_ev ? f->cap_ev * 2 : 256;
+		f->ev = realloc(f->ev, f->cap_ev * sizeof(*f->ev));
+		REQUIRE(f->ev != NULL);
+	}
+	f->ev[f->n_ev].host = host;
+	f->ev[f->n_ev].ev = *ev; /* drop reasons are static strings */
+	f->n_ev++;
+}
+
+/* One trace callback per host; the context is the fixture. */
+static void trace_a(void *ctx, const struct utcp_trace_event *ev)
+{
+	record(ctx, FX_A, ev);
+}
+
+static void trace_b(void *ctx, const struct utcp_trace_event *ev)
+{
+	record(ctx, FX_B, ev);
+}
+
+static void raw_rx(void *ctx, utcp_time_us at, const uint8_t *pkt, size_t len)
+{
+	struct fixture *f = ctx;
+	struct ipv4_hdr ip;
+	REQUIRE(ipv4_parse(pkt, len, &ip) == IPV4_OK);
+	REQUIRE(ip.proto == IPV4_PROTO_TCP);
+	const uint8_t *seg = pkt + ip.hdr_len;
+	size_t seg_len = ip.total_len - ip.hdr_len;
+	CHECK(tcp_checksum_ok(seg, seg_len, ip.src, ip.dst));
+	if (f->n_raw == f->cap_raw) {
+		f->cap_raw = f->cap_raw ? f->cap_raw * 2 : 64;
+		f->raw = realloc(f->raw, f->cap_raw * sizeof(*f->raw));
+		REQUIRE(f->raw != NULL);
+	}
+	struct fx_raw_seg *r = &f->raw[f->n_raw++];
+	REQUIRE(tcp_parse(seg, seg_len, &r->h) == TCP_OK);
+	r->at = at;
+	r->len = (uint32_t)(seg_len - r->h.hdr_len);
+	r->src = ip.src;
+	r->dst = ip.dst;
+	memcpy(r->data, seg + r->h.hdr_len, r->len < sizeof(r->data) ? r->len : sizeof(r->data));
+}
+
+void fx_default_cfg(struct utcp_stack_config *c)
+{
+	utcp_stack_config_default(c);
+}
+
+struct fixture *fx_new(const struct fx_opts *o)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	REQUIRE(f != NULL);
+	f->w = utcp_sim_new(o->seed ? o->seed : 1);
+	REQUIRE(f->w != NULL);
+	struct utcp_stack_config ca, cb;
+	if (o->has_cfg) {
+		ca = o->cfg_a;
+		cb = o->cfg_b;
+	} else {
+		fx_default_cfg(&ca);
+		fx_default_cfg(&cb);
+	}
+	ca.trace = trace_a;
+	ca.trace_ctx = f;
+	cb.trace = trace_b;
+	cb.trace_ctx = f;
+	f->node[FX_A] = utcp_sim_host_add(f->w, "A", FX_ADDR_A, 24, 0, &ca);
+	REQUIRE(f->node[FX_A] >= 0);
+	if (o->raw_peer)
+		f->node[FX_B] = utcp_sim_raw_add(f->w, "P", FX_ADDR_B, raw_rx, f);
+	else
+		f->node[FX_B] = utcp_sim_host_add(f->w, "B", FX_ADDR_B, 24, 0, &cb);
+	REQUIRE(f->node[FX_B] >= 0);
+	struct utcp_sim_channel_config ch = {
+		.delay = o->delay ? o->delay : UTCP_MS(10),
+		.rate_bps = o->rate_bps,
+		.queue_pkts = o->queue_pkts,
+		.loss = o->loss,
+	};
+	REQUIRE(utcp_sim_connect(f->w, f->node[FX_A], f->node[FX_B], &ch, &ch, &f->ch_ab,
+				 &f->ch_ba) == 0);
+	f->s[FX_A] = utcp_sim_stack(f->w, f->node[FX_A]);
+	f->s[FX_B] = o->raw_peer ? NULL : utcp_sim_stack(f->w, f->node[FX_B]);
+	return f;
+}
+
+unsigned fx_sockets_alive(struct fixture *f, int host)
+{
+	unsigned n = 0;
+	if (!f->s[host])
+		return 0;
+	for (struct usock *u = f->s[host]->all_head; u; u = u->all_next)
+		n++;
+	return n;
+}
+
+void fx_free(struct fixture *f)
+{
+	utcp_sim_free(f->w);
+	free(f->ev);
+	free(f->raw);
+	free(f);
+}
+
+void fx_run(struct fixture *f, utcp_time_us d)
+{
+	utcp_sim_run_for(f->w, d);
+}
+
+void fx_run_until(struct fixture *f, utcp_time_us t)
+{
+	utcp_sim_run_until(f->w, t);
+}
+
+utcp_time_us fx_now(struct fixture *f)
+{
+	return utcp_sim_now(f->w);
+}
+
+void fx_setint(struct fixture *f, int h, int fd, int level, int name, int v)
+{
+	REQUIRE_EQ(utcp_setsockopt(f->s[h], fd, level, name, &v, sizeof(v)), 0);
+}
+
+static void pin_isn(struct fixture *f, int h, int fd, uint32_t isn)
+{
+	if (isn)
+		REQUIRE_EQ(utcp_setsockopt(f->s[h], fd, UTCP_SOL_UTCP, UTCP_UTCP_ISN, &isn,
+					   sizeof(isn)),
+			   0);
+}
+
+int fx_listen(struct fixture *f, int h, uint16_t port, uint32_t isn)
+{
+	int fd = utcp_socket(f->s[h]);
+	REQUIRE(fd >= 0);
+	pin_isn(f, h, fd, isn);
+	struct utcp_sockaddr a = {0, port};
+	REQUIRE_EQ(utcp_bind(f->s[h], fd, &a), 0);
+	REQUIRE_EQ(utcp_listen(f->s[h], fd, 16), 0);
+	return fd;
+}
+
+int fx_connect(struct fixture *f, int h, uint16_t port, uint32_t isn)
+{
+	int fd = utcp_socket(f->s[h]);
+	REQUIRE(fd >= 0);
+	pin_isn(f, h, fd, isn);
+	struct utcp_sockaddr a = {h == FX_A ? FX_ADDR_B : FX_ADDR_A, port};
+	REQUIRE_EQ(utcp_connect(f->s[h], fd, &a), -EINPROGRESS);
+	return fd;
+}
+
+size_t fx_sent(struct fixture *f, int h, const struct fx_event **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_ev && n < max; i++)
+		if (f->ev[i].host == h && f->ev[i].ev.type == UTCP_TR_SEG_OUT)
+			out[n++] = &f->ev[i];
+	return n;
+}
+
+const char *fx_seg_str(const struct utcp_trace_seg *g, char *buf, size_t len)
+{
+	struct tcp_hdr h;
+	memset(&h, 0, sizeof(h));
+	h.seq = g->seq;
+	h.ack = g->ack;
+	h.flags = g->flags;
+	h.wnd = g->wnd;
+	h.urp = g->urp;
+	h.opts = g->opts;
+	return tcp_format(buf, len, &h, g->len);
+}
+
+const char *fx_states(struct fixture *f, int h, uint32_t conn_id, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < f->n_ev; i++) {
+		const struct fx_event *e = &f->ev[i];
+		if (e->host != h || e->ev.type != UTCP_TR_STATE || e->ev.conn_id != conn_id)
+			continue;
+		if (used == 0)
+			used += (size_t)snprintf(buf + used, len - used, "%s",
+						 utcp_state_name(e->ev.u.state.from));
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, " %s",
+						 utcp_state_name(e->ev.u.state.to));
+	}
+	return buf;
+}
+
+uint32_t fx_conn_id(struct fixture *f, int h, int fd)
+{
+	struct utcp_tcp_info info;
+	size_t len = sizeof(info);
+	REQUIRE_EQ(utcp_getsockopt(f->s[h], fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
+	return info.conn_id;
+}
+
+void fx_expect_sent(struct fixture *f, int h, size_t from, const char *const *want,
+		    size_t n, const char *file, int line)
+{
+	char got[64][160];
+	size_t k = 0, seen = 0;
+	for (size_t i = 0; i < f->n_ev; i++) {
+		const struct fx_event *e = &f->ev[i];
+		if (e->host != h || e->ev.type != UTCP_TR_SEG_OUT)
+			continue;
+		if (seen++ < from)
+			continue;
+		if (k < 64)
+			fx_seg_str(&e->ev.u.seg, got[k], sizeof(got[k]));
+		k++;
+	}
+	bool same = k == n;
+	for (size_t i = 0; same && i < n; i++)
+		same = strcmp(got[i], want[i]) == 0;
+	if (same)
+		return;
+	test_fail_at(file, line, "host %c sent %zu segments, expected %zu:", "AB"[h], k, n);
+	size_t m = k > n ? k : n;
+	for (size_t i = 0; i < m && i < 64; i++)
+		fprintf(stderr, "      %-2zu got  %-48s want %s\n", i,
+			i < k ? got[i] : "-", i < n ? want[i] : "-");
+}
+
+void fx_raw_send(struct fixture *f, uint16_t sport, uint16_t aport, uint8_t flags,
+		 uint32_t seq, uint32_t ack, uint16_t wnd, const void *data, uint32_t len,
+		 const struct utcp_tcp_opts *opts)
+{
+	uint8_t pkt[IPV4_HDR_LEN + TCP_MAX_HDR_LEN + 4096];
+	REQUIRE(len <= 4096);
+	struct tcp_hdr h;
+	memset(&h, 0, sizeof(h));
+	h.sport = sport;
+	h.dport = aport;
+	h.seq = seq;
+	h.ack = ack;
+	h.flags = flags;
+	h.wnd = wnd;
+	if (opts)
+		h.opts = *opts;
+	uint8_t *seg = pkt + IPV4_HDR_LEN;
+	size_t hl = tcp_emit(seg, &h);
+	if (len)
+		memcpy(seg + hl, data, len);
+	tcp_fill_checksum(seg, hl + len, FX_ADDR_B, FX_ADDR_A);
+	struct ipv4_hdr ip = {.total_len = (uint16_t)(IPV4_HDR_LEN + hl + len),
+			      .ttl = 64, .proto = IPV4_PROTO_TCP, .src = FX_ADDR_B,
+			      .dst = FX_ADDR_A, .frag = IPV4_FLAG_DF};
+	ipv4_emit(pkt, &ip);
+	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, ip.total_len), 0);
+}
+
+const struct fx_raw_seg *fx_raw_next(struct fixture *f)
+{
+	return f->raw_read < f->n_raw ? &f->raw[f->raw_read++] : NULL;
+}
+
+const char *fx_raw_str(const struct fx_raw_seg *s, char *buf, size_t len)
+{
+	return tcp_format(buf, len, &s->h, s->len);
+}
+
+const struct fx_raw_seg *fx_raw_expect(struct fixture *f, const char *want,
+				       const char *file, int line)
+{
+	const struct fx_raw_seg *s = fx_raw_next(f);
+	char got[160];
+	if (!s) {
+		test_fail_at(file, line, "expected \"%s\", A sent nothing", want);
+		return NULL;
+	}
+	fx_raw_str(s, got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		test_fail_at(file, line, "expected \"%s\", A sent \"%s\" at %.3f ms", want, got,
+			     s->at / 1000.0);
+	return s;
+}
+
+void fx_raw_expect_none(struct fixture *f, const char *file, int line)
+{
+	const struct fx_raw_seg *s = fx_raw_next(f);
+	if (s) {
+		char got[160];
+		test_fail_at(file, line, "expected nothing, A sent \"%s\" at %.3f ms",
+			     fx_raw_str(s, got, sizeof(got)), s->at / 1000.0);
+	}
+}

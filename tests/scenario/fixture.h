@@ -1,0 +1,135 @@
+/*
+ * Fixtures for scenario tests.
+ *
+ * Two stacks: hosts A (10.0.0.1) and B (10.0.0.2) on one simulated link;
+ * every trace event of both is recorded, so a test asserts the exact
+ * segments and states each end went through.
+ *
+ * Raw peer: host A is a stack, P (10.0.0.2) is a raw node the test drives
+ * segment by segment (smoltcp style): send exactly this at time T, expect
+ * exactly that, expect nothing until T.
+ *
+ * Segments print in the lesson's notation ("SYN 100(0) win 6144 <mss 1024>"),
+ * so a failure reads like the lesson.
+ */
+#ifndef UTCP_TEST_FIXTURE_H
+#define UTCP_TEST_FIXTURE_H
+
+#include "../harness.h"
+#include "utcp/utcp.h"
+#include "wire/tcp.h"
+
+#include <errno.h>
+#include <stdbool.h>
+
+#define FX_A 0
+#define FX_B 1
+#define FX_ADDR_A 0x0a000001u /* 10.0.0.1 */
+#define FX_ADDR_B 0x0a000002u /* 10.0.0.2 */
+
+struct fx_event {
+	int host; /* FX_A or FX_B */
+	struct utcp_trace_event ev;
+};
+
+/* Options for fx_new; zero means the default noted. */
+struct fx_opts {
+	uint64_t seed;        /* 1 */
+	utcp_time_us delay;   /* one-way delay, 10 ms */
+	uint64_t rate_bps;    /* infinite */
+	uint32_t queue_pkts;  /* unlimited */
+	double loss;          /* both directions */
+	struct utcp_stack_config cfg_a, cfg_b; /* used when has_cfg */
+	bool has_cfg;
+	bool raw_peer;        /* B is a raw node (see fx_raw_*) */
+};
+
+struct fixture {
+	struct utcp_sim *w;
+	int node[2];
+	int ch_ab, ch_ba;
+	struct utcp_stack *s[2]; /* s[FX_B] is NULL with a raw peer */
+	struct fx_event *ev;
+	size_t n_ev, cap_ev;
+	/* raw peer: segments the stack sent to P, in order */
+	struct fx_raw_seg *raw;
+	size_t n_raw, cap_raw, raw_read;
+};
+
+struct fx_raw_seg {
+	utcp_time_us at;
+	struct tcp_hdr h;
+	uint32_t len;
+	uint8_t data[2048];
+	uint32_t src, dst;
+};
+
+/* The default stack configuration of the fixtures (secret from the seed,
+ * defaults otherwise). */
+void fx_default_cfg(struct utcp_stack_config *c);
+
+struct fixture *fx_new(const struct fx_opts *o);
+/* Free the world; returns the number of sockets still alive in each stack
+ * (0 means no leaked state). */
+void fx_free(struct fixture *f);
+
+/* Sockets left in host h's stack (connections in any state, listeners, new). */
+unsigned fx_sockets_alive(struct fixture *f, int host);
+
+static inline struct utcp_stack *fx_stack(struct fixture *f, int host)
+{
+	return f->s[host];
+}
+
+void fx_run(struct fixture *f, utcp_time_us d);
+void fx_run_until(struct fixture *f, utcp_time_us t);
+utcp_time_us fx_now(struct fixture *f);
+
+/* A listener on host h, port p (ISN pinned when isn != 0). Returns fd. */
+int fx_listen(struct fixture *f, int h, uint16_t port, uint32_t isn);
+/* A connection from host h to the other host's port (ISN pinned when
+ * isn != 0). Returns fd (connect returned -EINPROGRESS). */
+int fx_connect(struct fixture *f, int h, uint16_t port, uint32_t isn);
+/* Set an int option (asserts success). */
+void fx_setint(struct fixture *f, int h, int fd, int level, int name, int v);
+
+/* Segments sent by host h (SEG_OUT), in order; returns how many. */
+size_t fx_sent(struct fixture *f, int h, const struct fx_event **out, size_t max);
+/* Lesson notation of a traced segment. */
+const char *fx_seg_str(const struct utcp_trace_seg *g, char *buf, size_t len);
+/* The states connection conn_id of host h went through, as
+ * "CLOSED SYN_SENT ESTABLISHED ..." (first "from", then every "to"). */
+const char *fx_states(struct fixture *f, int h, uint32_t conn_id, char *buf, size_t len);
+/* conn_id of the socket behind fd. */
+uint32_t fx_conn_id(struct fixture *f, int h, int fd);
+/* Check that host h sent exactly these segments (lesson notation) in order
+ * since event index `from`; prints both lists on mismatch. */
+void fx_expect_sent(struct fixture *f, int h, size_t from, const char *const *want,
+		    size_t n, const char *file, int line);
+#define FX_EXPECT_SENT(f, h, from, ...)                                            \
+	do {                                                                      \
+		const char *const want_[] = {__VA_ARGS__};                        \
+		fx_expect_sent((f), (h), (from), want_, sizeof(want_) / sizeof(want_[0]), \
+			       __FILE__, __LINE__);                               \
+	} while (0)
+
+/* --- raw peer --- */
+
+/* Build and send a segment from P to A:aport. opts may be NULL. */
+void fx_raw_send(struct fixture *f, uint16_t sport, uint16_t aport, uint8_t flags,
+		 uint32_t seq, uint32_t ack, uint16_t wnd, const void *data, uint32_t len,
+		 const struct utcp_tcp_opts *opts);
+/* The next segment A sent to P that the test has not looked at, or NULL. */
+const struct fx_raw_seg *fx_raw_next(struct fixture *f);
+/* Lesson notation of a raw segment. */
+const char *fx_raw_str(const struct fx_raw_seg *s, char *buf, size_t len);
+/* Expect the next unread segment to print exactly as `want`
+ * (fails when none or different). Returns it. */
+const struct fx_raw_seg *fx_raw_expect(struct fixture *f, const char *want,
+				       const char *file, int line);
+#define FX_RAW_EXPECT(f, want) fx_raw_expect((f), (want), __FILE__, __LINE__)
+/* Expect that A sent nothing more. */
+void fx_raw_expect_none(struct fixture *f, const char *file, int line);
+#define FX_RAW_EXPECT_NONE(f) fx_raw_expect_none((f), __FILE__, __LINE__)
+
+#endif
