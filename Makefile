@@ -78,8 +78,9 @@ check-clang:
 		echo "SKIP clang build: clang is not installed"; \
 	fi
 
+CLI_TESTS := $(filter-out tests/cli/lib.sh,$(sort $(wildcard tests/cli/*.sh)))
 cli-tests: all
-	@set -e; for t in $(sort $(wildcard tests/cli/*.sh)); do \
+	@set -e; for t in $(CLI_TESTS); do \
 		echo "== $$t"; UTCP=$(UTCP) sh $$t; \
 	done
 

@@ -4,8 +4,9 @@
  * A world holds nodes and one-way channels between them. A host node owns a
  * utcp stack with a single interface; a router node forwards IPv4 datagrams
  * by its routes. A channel models a link direction: a drop-tail queue, a
- * serialisation rate, a propagation delay, and faults drawn from the world's
- * seeded generator (loss, duplication, reordering) or scripted ("drop the 3rd
+ * serialisation rate, a propagation delay, and faults drawn from random
+ * streams derived from the world's seed, one per channel (loss, duplication,
+ * reordering), or scripted ("drop the 3rd
  * data segment"). Events run in (time, sequence) order, so the same seed and
  * the same calls give the same run, bit for bit.
  *
@@ -27,9 +28,9 @@ void utcp_sim_free(struct utcp_sim *w);
 /* Current virtual time (starts at 0). */
 utcp_time_us utcp_sim_now(const struct utcp_sim *w);
 
-/* Add a host with address addr/prefix_len, its stack built from cfg (the
- * world fills cfg->secret from its seed when it is all zero). mtu 0 means
- * 1500. Returns the node id (>= 0) or a negative errno. */
+/* Add a host with address addr/prefix_len, its stack built from cfg (NULL:
+ * the stack's defaults; the world fills the secret from its seed when it is
+ * all zero). mtu 0 means 1500. Returns the node id (>= 0) or a negative errno. */
 int utcp_sim_host_add(struct utcp_sim *w, const char *name, uint32_t addr,
 		      uint8_t prefix_len, uint16_t mtu,
 		      const struct utcp_stack_config *cfg);
@@ -44,7 +45,9 @@ int utcp_sim_raw_add(struct utcp_sim *w, const char *name, uint32_t addr,
 		     utcp_sim_rx_fn rx, void *ctx);
 
 /* Send a datagram from a raw node into the channel leaving it, now.
- * Returns 0 or -errno (-EINVAL: not a raw node or not connected). */
+ * Returns 0 even when the channel then drops it (as a link would), or
+ * -EINVAL (not a raw node), -ENETUNREACH (not connected), -EMSGSIZE
+ * (over 65535 bytes). */
 int utcp_sim_send(struct utcp_sim *w, int node, const uint8_t *pkt, size_t len);
 
 /* Add a router. Returns the node id or a negative errno. */
@@ -102,8 +105,15 @@ int utcp_sim_drop_nth(struct utcp_sim *w, int ch, enum utcp_sim_match m,
 
 /* Capture a channel to a pcap file (LINKTYPE_RAW, microsecond stamps).
  * at_rx false: packets as they enter the channel (including those it then
- * loses); true: as they leave it. Returns 0 or -errno (file errors). */
+ * loses); true: as they leave it. A channel may have one capture of each
+ * kind; calling again for the same kind replaces it. Returns 0 or -errno
+ * (file errors; the previous capture then stays). */
 int utcp_sim_capture(struct utcp_sim *w, int ch, const char *path, bool at_rx);
+
+/* Capture everything a host or raw node sends and receives into one pcap
+ * file, as tcpdump on its interface would (both directions of its link).
+ * Returns 0, -EINVAL (bad or unconnected node), or -errno from the file. */
+int utcp_sim_capture_node(struct utcp_sim *w, int node, const char *path);
 
 /* Per-channel counters. */
 struct utcp_sim_channel_stats {
@@ -123,8 +133,10 @@ void utcp_sim_run_until(struct utcp_sim *w, utcp_time_us t);
 /* Run for a duration from now. */
 void utcp_sim_run_for(struct utcp_sim *w, utcp_time_us d);
 
-/* Run until done(ctx) returns true (checked after every event) or until
- * virtual time `limit`. Returns true if done() was reached. */
+/* Run until done(ctx) returns true (checked before starting and after
+ * every event) or until virtual time `limit` (the world then settles at
+ * limit, as run_until, and done() is checked once more). Returns true if
+ * done() was reached. */
 bool utcp_sim_run_while(struct utcp_sim *w, bool (*done)(void *ctx), void *ctx,
 			utcp_time_us limit);
 

@@ -107,6 +107,8 @@ enum {
 	UTCP_UTCP_TTL,            /* int: IP TTL of outgoing segments (MUST-49) */
 	UTCP_UTCP_TOS,            /* int: IP DSCP/TOS byte (MUST-48) */
 	UTCP_UTCP_MSL,            /* uint64_t us: MSL of this connection */
+	UTCP_UTCP_SOFT_ERROR,     /* int, read-only: last soft error (ICMP), cleared */
+	UTCP_UTCP_SOFT_ERRORS,    /* int: report soft errors (SHLD-20; default 1) */
 };
 
 struct utcp_linger {

@@ -40,6 +40,8 @@ enum {
 	UTCP_POLLERR = 0x008,   /* a pending error (SO_ERROR) */
 	UTCP_POLLHUP = 0x010,   /* both directions closed */
 	UTCP_POLLRDHUP = 0x2000, /* peer closed its sending side */
+	UTCP_POLLSOFTERR = 0x4000, /* a soft error arrived (ICMP; read it with
+				    * UTCP_UTCP_SOFT_ERROR); utcp's own bit */
 };
 
 /* Called when a socket's readiness may have changed (edge: check with
@@ -50,7 +52,8 @@ typedef void (*utcp_event_fn)(void *ctx, int fd, unsigned events);
 
 /* Allocator the stack uses for everything it allocates (connections,
  * buffers, tables); the stack also counts the bytes it holds
- * (utcp_stack_mem_in_use). NULL members mean malloc/realloc/free. */
+ * (utcp_stack_mem_in_use). The hooks are used as a pair: unless both are
+ * set, malloc and free are used. */
 struct utcp_allocator {
 	void *(*alloc)(void *ctx, size_t size);
 	void (*release)(void *ctx, void *ptr, size_t size);
@@ -135,9 +138,16 @@ size_t utcp_stack_mem_in_use(const struct utcp_stack *s);
 	X(ip_drop_fragment, "dropped: fragment (reassembly not supported)")  \
 	X(ip_drop_not_ours, "dropped: not addressed to this host")           \
 	X(ip_drop_bad_src, "dropped: broadcast/multicast/zero source")       \
-	X(ip_drop_proto, "dropped: protocol other than TCP")                 \
+	X(ip_drop_proto, "dropped: protocol other than TCP and ICMP")        \
 	X(ip_drop_no_route, "not sent: no interface reaches the destination") \
 	X(ip_drop_too_big, "not sent: larger than the interface MTU")        \
+	X(icmp_in, "ICMP messages received")                                 \
+	X(icmp_drop_short, "ICMP dropped: shorter than its header")          \
+	X(icmp_drop_checksum, "ICMP dropped: bad checksum")                  \
+	X(icmp_echo_reply, "ICMP echo replies sent")                         \
+	X(icmp_error_in, "ICMP errors taken by a connection")                \
+	X(icmp_error_ignored, "ICMP errors about nothing we have in flight") \
+	X(icmp_drop_other, "ICMP dropped: a type we do not handle")          \
 	X(tcp_in, "TCP segments received")                                   \
 	X(tcp_out, "TCP segments sent")                                      \
 	X(tcp_drop_short, "dropped: shorter than a TCP header")              \

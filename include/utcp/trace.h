@@ -145,4 +145,14 @@ struct utcp_trace_event {
 
 typedef void (*utcp_trace_fn)(void *ctx, const struct utcp_trace_event *ev);
 
+/* Format one event as a JSON object on one line (no newline) into buf,
+ * docs/TRACE.md describes the fields. `host` names the stack (NULL: the
+ * field is left out). Returns the length the line needs, as snprintf does:
+ * when that is >= len the text was cut short. */
+size_t utcp_trace_json(const struct utcp_trace_event *ev, const char *host, char *buf,
+		       size_t len);
+
+/* Name of a trace event type ("seg_in", "state", ...). */
+const char *utcp_trace_type_name(enum utcp_trace_type t);
+
 #endif

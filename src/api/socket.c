@@ -197,7 +197,9 @@ static int do_connect(struct utcp_stack *s, struct usock *u, const struct utcp_s
 		return -ENETUNREACH;
 	uint32_t laddr = u->tcp.laddr ? u->tcp.laddr : ifc->addr; /* MUST-44 */
 	if (u->bucket) {
-		if (conn_table_lookup(s, laddr, u->tcp.lport, a->addr, a->port))
+		/* The four-tuple must be free; a TIME_WAIT gives way only
+		 * with tw_reuse, as for an ephemeral port (LESSONS L6). */
+		if (!tuple_take(s, laddr, u->tcp.lport, a->addr, a->port))
 			return -EADDRNOTAVAIL;
 	} else {
 		uint16_t port = port_pick_for_connect(s, laddr, a->addr, a->port);

@@ -64,9 +64,7 @@ static int set_socket_level(struct usock *u, int name, const void *val, size_t l
 		return 0;
 	case UTCP_SO_KEEPALIVE:
 		p->keepalive = v != 0;
-		if (v && tcp_state_synchronized(u->tcp.state))
-			tcp_timer_arm(&u->tcp, UTCP_TIMER_KEEPALIVE,
-				      u->stack->now + p->keep_idle);
+		tcp_keepalive_changed(&u->tcp, u->stack->now);
 		return 0;
 	case UTCP_SO_SNDBUF:
 		return set_buf_size(u, &p->sndbuf, v);
@@ -116,7 +114,11 @@ static int set_tcp_level(struct usock *u, int name, const void *val, size_t len)
 		p->user_mss = (uint16_t)v;
 		return 0;
 	case UTCP_TCP_KEEPIDLE:
-		return set_seconds(&p->keep_idle, v, 32767);
+		if ((r = set_seconds(&p->keep_idle, v, 32767)) != 0)
+			return r;
+		/* The new idle time applies to a running timer too (Linux). */
+		tcp_keepalive_changed(&u->tcp, u->stack->now);
+		return 0;
 	case UTCP_TCP_KEEPINTVL:
 		return set_seconds(&p->keep_intvl, v, 32767);
 	case UTCP_TCP_KEEPCNT:
@@ -174,6 +176,11 @@ static int set_utcp_level(struct usock *u, int name, const void *val, size_t len
 		if (!val || len != sizeof(uint64_t))
 			return -EINVAL;
 		memcpy(&p->msl, val, sizeof(p->msl));
+		return 0;
+	case UTCP_UTCP_SOFT_ERRORS:
+		if (get_int(val, len, &v) != 0)
+			return -EINVAL;
+		p->report_soft_errors = v != 0;
 		return 0;
 	default:
 		return -ENOPROTOOPT;
@@ -291,6 +298,13 @@ static int get_utcp_level(struct usock *u, int name, void *val, size_t *len)
 		return put_int(val, len, p->tos);
 	case UTCP_UTCP_MSL:
 		return put_bytes(val, len, &p->msl, sizeof(p->msl));
+	case UTCP_UTCP_SOFT_ERROR: {
+		int e = u->tcp.soft_err;
+		u->tcp.soft_err = 0;
+		return put_int(val, len, e);
+	}
+	case UTCP_UTCP_SOFT_ERRORS:
+		return put_int(val, len, p->report_soft_errors);
 	default:
 		return -ENOPROTOOPT;
 	}

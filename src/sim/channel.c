@@ -69,13 +69,37 @@ int sim_channel_new(struct utcp_sim *w, int from, int to, const struct utcp_sim_
 	return c->id;
 }
 
+void sim_cap_put(struct sim_cap *cap)
+{
+	if (cap && --cap->refs == 0) {
+		(void)utcp_pcap_close(cap->pcap);
+		free(cap);
+	}
+}
+
+/* Open a capture file with one reference. Returns 0 or -errno. */
+static int sim_cap_open(const char *path, struct sim_cap **out)
+{
+	struct sim_cap *cap = calloc(1, sizeof(*cap));
+	if (!cap)
+		return -ENOMEM;
+	int err = utcp_pcap_open(path, UTCP_PCAP_LINKTYPE_RAW, 0, &cap->pcap);
+	if (err) {
+		free(cap);
+		return err;
+	}
+	cap->refs = 1;
+	*out = cap;
+	return 0;
+}
+
 /* Free c, closing its captures (their errors are lost). */
 void sim_channel_free(struct sim_channel *c)
 {
 	if (!c)
 		return;
-	(void)utcp_pcap_close(c->cap_tx);
-	(void)utcp_pcap_close(c->cap_rx);
+	sim_cap_put(c->cap_tx);
+	sim_cap_put(c->cap_rx);
 	free(c->q);
 	free(c->rules);
 	free(c);
@@ -252,7 +276,7 @@ int sim_channel_send(struct utcp_sim *w, int ch, const uint8_t *pkt, size_t len)
 	c->st.sent_pkts++;
 	c->st.sent_bytes += len;
 	if (c->cap_tx)
-		(void)utcp_pcap_write(c->cap_tx, w->now, pkt, len);
+		(void)utcp_pcap_write(c->cap_tx->pcap, w->now, pkt, len);
 
 	if (scripted_drop(c, pkt, len)) {
 		c->st.drop_scripted++;
@@ -301,7 +325,7 @@ void sim_channel_arrived(struct utcp_sim *w, int ch, const struct sim_buf *b)
 	c->st.delivered_pkts++;
 	c->st.delivered_bytes += b->len;
 	if (c->cap_rx)
-		(void)utcp_pcap_write(c->cap_rx, w->now, b->data, b->len);
+		(void)utcp_pcap_write(c->cap_rx->pcap, w->now, b->data, b->len);
 }
 
 /* Replace a channel's configuration; packets already scheduled keep their
@@ -346,13 +370,40 @@ int utcp_sim_capture(struct utcp_sim *w, int ch, const char *path, bool at_rx)
 	struct sim_channel *c = sim_channel(w, ch);
 	if (!c || !path)
 		return -EINVAL;
-	struct utcp_pcap *p;
-	int err = utcp_pcap_open(path, UTCP_PCAP_LINKTYPE_RAW, 0, &p);
+	struct sim_cap *cap;
+	int err = sim_cap_open(path, &cap);
 	if (err)
 		return err;
-	struct utcp_pcap **slot = at_rx ? &c->cap_rx : &c->cap_tx;
-	(void)utcp_pcap_close(*slot);
-	*slot = p;
+	struct sim_cap **slot = at_rx ? &c->cap_rx : &c->cap_tx;
+	sim_cap_put(*slot);
+	*slot = cap;
+	return 0;
+}
+
+/* Capture what node sends and receives in one file, as tcpdump on its
+ * interface would: the tx side of the channel leaving it and the rx side
+ * of the channel reaching it. Returns 0, -EINVAL (no such node, or not
+ * connected), or the pcap writer's error. */
+int utcp_sim_capture_node(struct utcp_sim *w, int node, const char *path)
+{
+	const struct sim_node *n = sim_node(w, node);
+	if (!n || !path || n->out_ch < 0)
+		return -EINVAL;
+	struct sim_channel *out = sim_channel(w, n->out_ch), *in = NULL;
+	for (size_t i = 0; i < w->n_chans; i++)
+		if (w->chans[i]->to == node)
+			in = w->chans[i];
+	if (!in)
+		return -EINVAL;
+	struct sim_cap *cap;
+	int err = sim_cap_open(path, &cap);
+	if (err)
+		return err;
+	sim_cap_put(out->cap_tx);
+	sim_cap_put(in->cap_rx);
+	cap->refs = 2;
+	out->cap_tx = cap;
+	in->cap_rx = cap;
 	return 0;
 }
 

@@ -88,6 +88,13 @@ struct sim_node {
 	uint64_t drop_malformed; /* too short to hold an IPv4 header */
 };
 
+/* A capture file, shared by the slots that write to it (a node capture
+ * writes its outgoing channel's tx side and its incoming one's rx side). */
+struct sim_cap {
+	struct utcp_pcap *pcap;
+	int refs;
+};
+
 /* A packet that has entered a channel and not finished serialisation. */
 struct sim_departure {
 	utcp_time_us at; /* serialisation completes */
@@ -115,7 +122,7 @@ struct sim_channel {
 	struct sim_drop_rule *rules;
 	size_t n_rules, cap_rules;
 
-	struct utcp_pcap *cap_tx, *cap_rx; /* NULL: not capturing */
+	struct sim_cap *cap_tx, *cap_rx; /* NULL: not capturing */
 	struct utcp_sim_channel_stats st;
 };
 
@@ -162,6 +169,8 @@ int sim_channel_new(struct utcp_sim *w, int from, int to,
 void sim_channel_free(struct sim_channel *c);
 int sim_channel_send(struct utcp_sim *w, int ch, const uint8_t *pkt, size_t len);
 void sim_channel_arrived(struct utcp_sim *w, int ch, const struct sim_buf *b);
+/* Drop one reference to a capture, closing the file with the last. */
+void sim_cap_put(struct sim_cap *cap);
 
 /* Routers' drop counters, for tests (the public API has no node stats). */
 uint64_t sim_router_drops_no_route(const struct utcp_sim *w, int router);

@@ -74,6 +74,28 @@ void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u)
 		STAT(s, ip_out_link_drop);
 }
 
+void ip_send(struct utcp_stack *s, uint8_t proto, uint32_t src, uint32_t dst, uint8_t tos,
+	     const uint8_t *body, size_t len)
+{
+	const struct iface *ifc = route_lookup(s, dst);
+	if (!ifc) {
+		STAT(s, ip_drop_no_route);
+		return;
+	}
+	size_t total = IPV4_HDR_LEN + len;
+	if (total > ifc->mtu || total > sizeof(s->txbuf)) {
+		STAT(s, ip_drop_too_big);
+		return;
+	}
+	memcpy(s->txbuf + IPV4_HDR_LEN, body, len);
+	struct ipv4_hdr ip = {.tos = tos, .total_len = (uint16_t)total, .id = s->ip_id++,
+			      .ttl = s->cfg.ttl, .proto = proto, .src = src, .dst = dst};
+	ipv4_emit(s->txbuf, &ip);
+	STAT(s, ip_out);
+	if (ifc->ops->output(ifc->link_ctx, s->txbuf, total) < 0)
+		STAT(s, ip_out_link_drop);
+}
+
 static void ip_drop(struct utcp_stack *s, uint64_t *counter, const char *reason)
 {
 	(*counter)++;
@@ -118,6 +140,10 @@ void ip_input(struct utcp_stack *s, int iface, const uint8_t *pkt, size_t len)
 	}
 	if (ipv4_addr_is_martian_src(h.src) || ipv4_addr_is_multicast_or_broadcast(h.src)) {
 		IP_DROP(s, ip_drop_bad_src); /* MUST-63 */
+		return;
+	}
+	if (h.proto == IPV4_PROTO_ICMP) {
+		icmp_input(s, h.src, h.dst, pkt + h.hdr_len, h.total_len - h.hdr_len);
 		return;
 	}
 	if (h.proto != IPV4_PROTO_TCP) {

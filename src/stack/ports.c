@@ -153,14 +153,9 @@ uint16_t port_pick_for_bind(struct utcp_stack *s, const struct usock *u, uint32_
 	return 0;
 }
 
-/* May a connection laddr:port -> raddr:rport be made? A TIME_WAIT holder
- * of the four-tuple gives way only with tw_reuse (it is then closed). */
-static bool tuple_free(struct utcp_stack *s, uint32_t laddr, uint16_t port,
-		       uint32_t raddr, uint16_t rport)
+bool tuple_take(struct utcp_stack *s, uint32_t laddr, uint16_t port, uint32_t raddr,
+		uint16_t rport)
 {
-	const struct port_bucket *b = bucket_find(s, port);
-	if (b && b->n_bound > 0)
-		return false; /* bind() owns this port */
 	struct usock *u = conn_table_lookup(s, laddr, port, raddr, rport);
 	if (!u)
 		return true;
@@ -172,6 +167,17 @@ static bool tuple_free(struct utcp_stack *s, uint32_t laddr, uint16_t port,
 	return false;
 }
 
+/* May a connection from the ephemeral port `port` be made? Not from a
+ * port bind() owns; otherwise as tuple_take says. */
+static bool tuple_free(struct utcp_stack *s, uint32_t laddr, uint16_t port,
+		       uint32_t raddr, uint16_t rport)
+{
+	const struct port_bucket *b = bucket_find(s, port);
+	if (b && b->n_bound > 0)
+		return false; /* bind() owns this port */
+	return tuple_take(s, laddr, port, raddr, rport);
+}
+
 uint16_t port_pick_for_connect(struct utcp_stack *s, uint32_t laddr, uint32_t raddr,
 			       uint16_t rport)
 {
@@ -179,15 +185,17 @@ uint16_t port_pick_for_connect(struct utcp_stack *s, uint32_t laddr, uint32_t ra
 	uint32_t key[3] = {laddr, raddr, rport};
 	uint32_t hash = (uint32_t)siphash24(s->cfg.secret, key, sizeof(key));
 	uint32_t *perturb = &s->port_perturb[hash & 255];
-	uint32_t offset = (hash + *perturb) & ~1u;
-	/* Even ports first (Linux 6.x), then odd ones. */
-	for (uint32_t pass = 0; pass < 2; pass++) {
-		for (uint32_t i = 0; i < range; i += 2) {
-			uint16_t port = (uint16_t)(lo + (offset + i + pass) % range);
-			if (tuple_free(s, laddr, port, raddr, rport)) {
-				*perturb += i + 2;
-				return port;
-			}
+	uint32_t offset = hash + *perturb;
+	/* One port after another from the keyed offset (RFC 6056 3.3.4).
+	 * Linux tries even ports first, which makes every connect scan half
+	 * the range once the even ones are taken; in order, the perturbation
+	 * moves the next search past the ports just used, so a busy range
+	 * still costs O(1) per connect until it is truly exhausted. */
+	for (uint32_t i = 0; i < range; i++) {
+		uint16_t port = (uint16_t)(lo + (offset + i) % range);
+		if (tuple_free(s, laddr, port, raddr, rport)) {
+			*perturb += i + 1;
+			return port;
 		}
 	}
 	return 0;

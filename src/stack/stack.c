@@ -77,6 +77,7 @@ void stack_default_params(const struct utcp_stack *s, struct tcp_params *p)
 	p->sndbuf = c->sndbuf;
 	p->rcvbuf = c->rcvbuf;
 	p->ttl = c->ttl;
+	p->report_soft_errors = true;
 	p->cc = tcp_cc_find(c->cc ? c->cc : "reno");
 }
 

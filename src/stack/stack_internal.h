@@ -179,6 +179,12 @@ uint16_t port_pick_for_bind(struct utcp_stack *s, const struct usock *u, uint32_
  * 6056 / Linux __inet_hash_connect). Returns it or 0 (exhausted). */
 uint16_t port_pick_for_connect(struct utcp_stack *s, uint32_t laddr, uint32_t raddr,
 			       uint16_t rport);
+/* May a connection laddr:port -> raddr:rport be made (connect() from a
+ * bound port, or one picked)? Yes when no connection holds the
+ * four-tuple; a TIME_WAIT holder gives way only with tw_reuse and no
+ * descriptor (it is closed here, Linux's tcp_tw_reuse). */
+bool tuple_take(struct utcp_stack *s, uint32_t laddr, uint16_t port, uint32_t raddr,
+		uint16_t rport);
 
 /* --- ip.c --- */
 /* The interface that reaches dst (on-link, else the first), or NULL. */
@@ -187,6 +193,13 @@ bool addr_is_ours(const struct utcp_stack *s, uint32_t addr);
 /* Build IPv4 + TCP around tx and hand it to the interface. */
 void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u);
 void ip_input(struct utcp_stack *s, int iface, const uint8_t *pkt, size_t len);
+/* Send a datagram of protocol proto from src to dst carrying body. */
+void ip_send(struct utcp_stack *s, uint8_t proto, uint32_t src, uint32_t dst, uint8_t tos,
+	     const uint8_t *body, size_t len);
+
+/* --- icmp.c --- */
+void icmp_input(struct utcp_stack *s, uint32_t src, uint32_t dst, const uint8_t *p,
+		size_t len);
 
 /* --- tcp_demux.c --- */
 void tcp_demux(struct utcp_stack *s, const uint8_t *seg, size_t len, uint32_t src,

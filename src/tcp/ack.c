@@ -81,7 +81,6 @@ static void recovery_ack(struct tcp_conn *c, const struct tcp_ack_info *ai,
 static void new_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 {
 	uint32_t flight = tcp_flight(c);
-	uint32_t acked = ack - c->snd_una;
 	uint32_t buf_seq = tcp_snd_buf_seq(c);
 	uint32_t end = tcp_snd_end_seq(c);
 	uint32_t upto = seq_lt(ack, end) ? ack : end;
@@ -102,7 +101,9 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 	 * it at now + RTO while data remains outstanding. */
 	tcp_timer_stop(c, UTCP_TIMER_RTX);
 
-	struct tcp_ack_info ai = {.acked = acked, .flight = flight, .now = now,
+	/* RFC 5681 3.1 counts bytes of data: the FIN's sequence number
+	 * would grow cwnd by one byte. */
+	struct tcp_ack_info ai = {.acked = freed, .flight = flight, .now = now,
 				  .rtt_us = rtt};
 	uint32_t cwnd = c->cc.cwnd, ssthresh = c->cc.ssthresh;
 	if (c->in_recovery) {

@@ -30,7 +30,7 @@ struct tcp_cc {
 
 /* The facts about one ACK, computed by the core. */
 struct tcp_ack_info {
-	uint32_t acked;   /* bytes newly acknowledged */
+	uint32_t acked;   /* bytes of data newly acknowledged (not SYN, FIN) */
 	uint32_t flight;  /* bytes in flight before this ACK (FlightSize) */
 	utcp_time_us now;
 	uint32_t rtt_us;  /* RTT sample from this ACK, 0 when none */

@@ -61,6 +61,7 @@ struct tcp_params {
 	uint16_t user_mss;       /* TCP_MAXSEG; 0 = from the route */
 	uint8_t ttl, tos;
 	bool nodelay, keepalive;
+	bool report_soft_errors; /* SHLD-20: the application may turn them off */
 	const struct tcp_cc_ops *cc;
 };
 
@@ -231,6 +232,10 @@ uint32_t tcp_send_queue(const struct tcp_conn *c);
 uint32_t tcp_recv_queue(const struct tcp_conn *c);
 /* 1 when the next byte to read is the last urgent byte. */
 int tcp_at_mark(const struct tcp_conn *c);
+/* SO_KEEPALIVE or TCP_KEEPIDLE changed: (re)arm the keep-alive timer at
+ * the last segment received + the idle time, or stop it (RFC 9293 3.8.4:
+ * MUST-24, per connection). */
+void tcp_keepalive_changed(struct tcp_conn *c, utcp_time_us now);
 /* Apply changed buffer sizes (rcvbuf may open the window). */
 void tcp_params_changed(struct tcp_conn *c, utcp_time_us now);
 
@@ -244,6 +249,20 @@ void tcp_input(struct tcp_conn *c, const struct tcp_seg *seg, utcp_time_us now);
  * a listener and was not a SYN): a RST unless the segment is itself a RST.
  * Returns false when nothing is to be sent. */
 bool tcp_reply_no_conn(const struct tcp_seg *seg, struct tcp_tx *tx, uint8_t ttl);
+
+/* --- ICMP errors (icmp_err.c) --- */
+
+enum tcp_icmp_kind {
+	TCP_ICMP_SOFT,   /* report, never abort (MUST-56) */
+	TCP_ICMP_HARD,   /* abort with err (SHLD-26) */
+	TCP_ICMP_QUENCH, /* source quench: ignore (MUST-55) */
+	TCP_ICMP_PMTU,   /* fragmentation needed: a smaller path MTU */
+};
+
+/* An ICMP error quoting our segment with sequence number seq. Returns
+ * false when it was not about anything in flight (and was ignored). */
+bool tcp_icmp_error(struct tcp_conn *c, enum tcp_icmp_kind kind, int err, uint32_t seq,
+		    uint16_t next_mtu, utcp_time_us now);
 
 /* --- segment departure (output.c) --- */
 

@@ -253,14 +253,15 @@ static void step_urg(struct tcp_conn *c, const struct tcp_seg *seg)
 	}
 }
 
-/* Take in-order bytes, then whatever out-of-order bytes they join. */
-static void deliver_in_order(struct tcp_conn *c, const struct seg_view *v,
+/* Take in-order bytes, then whatever out-of-order bytes they join.
+ * Returns false when out of memory (the segment is then as if lost). */
+static bool deliver_in_order(struct tcp_conn *c, const struct seg_view *v,
 			     utcp_time_us now)
 {
 	if (ring_write_at(&c->rcvbuf, c->host->alloc, c->rcvbuf.len, v->data,
 			  v->len) != 0) {
 		TCP_STAT(c, tcp_drop_ooo_full);
-		return; /* out of memory: as if lost; the peer retransmits */
+		return false; /* the peer retransmits */
 	}
 	ring_commit(&c->rcvbuf, v->len);
 	c->rcv_nxt += v->len;
@@ -274,6 +275,7 @@ static void deliver_in_order(struct tcp_conn *c, const struct seg_view *v,
 		tcp_schedule_ack(c, v->len, now);
 	}
 	c->host->ops->wake(c, UTCP_POLLIN);
+	return true;
 }
 
 /* Park bytes that arrived ahead of RCV.NXT (SHLD-31) and ACK at once, so
@@ -316,6 +318,16 @@ static enum verdict step_data(struct tcp_conn *c, struct seg_view *v, utcp_time_
 		tcp_user_abort(c, now);
 		return V_DONE;
 	}
+	if (v->seq != c->rcv_nxt && c->rd_shut) {
+		/* After SHUT_RD nobody reads: out-of-order bytes are not kept
+		 * (no buffer, no stale ranges); the duplicate ACK asks for what
+		 * is missing and the in-order copy is discarded below. */
+		TCP_STAT(c, tcp_ooo_segment);
+		c->ack_now = true;
+		v->len = 0;
+		v->fin = false;
+		return V_CONTINUE;
+	}
 	if (v->seq != c->rcv_nxt) {
 		park_out_of_order(c, v);
 		return V_CONTINUE;
@@ -324,10 +336,15 @@ static enum verdict step_data(struct tcp_conn *c, struct seg_view *v, utcp_time_
 		/* LESSONS L5: after SHUT_RD arriving data is discarded. */
 		c->rcv_nxt += v->len;
 		tcp_schedule_ack(c, v->len, now);
+	} else if (v->len > 0 && !deliver_in_order(c, v, now)) {
+		v->fin = false;
 		return V_CONTINUE;
 	}
-	if (v->len > 0)
-		deliver_in_order(c, v, now);
+	/* The data is taken: what is left of the segment (a FIN) starts at
+	 * the end of it, so step_fin sees it in order. */
+	v->seq += v->len;
+	v->data += v->len;
+	v->len = 0;
 	return V_CONTINUE;
 }
 

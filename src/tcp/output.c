@@ -135,6 +135,10 @@ static void fill_data(struct tcp_conn *c, struct tcp_tx *tx, uint32_t seq,
 	if (tx->retransmit) {
 		TCP_STAT(c, tcp_retransmit);
 		c->n_retransmits++;
+		/* Karn (RFC 6298 section 3): the ACK of the timed segment may
+		 * now answer this copy, or wait for it to fill a hole before
+		 * the timed one: either way it is no measurement. */
+		c->rtt_start_at = UTCP_TIME_NEVER;
 	}
 	fill_ack(c, tx);
 }
@@ -232,7 +236,12 @@ static bool emit_ack(struct tcp_conn *c, struct tcp_tx *tx)
 	if (!c->ack_now && !ka)
 		return false;
 	c->ka_probe = false;
-	tx->h.seq = ka ? c->snd_nxt - 1 : c->snd_nxt;
+	/* After a timeout SND.NXT has gone back to SND.UNA while the peer may
+	 * hold far more: an ACK numbered SND.NXT would be an old duplicate
+	 * to it, dropped unread (and its own retransmissions are the same to
+	 * us: neither end would ever learn of the other's ACKs). Number pure
+	 * ACKs with the first octet never sent, SND.MAX, as BSD does. */
+	tx->h.seq = ka ? c->snd_max - 1 : c->snd_max;
 	if (ka)
 		TCP_STAT(c, tcp_keepalive_probe);
 	fill_ack(c, tx);
@@ -250,10 +259,11 @@ static bool emit_rst(struct tcp_conn *c, struct tcp_tx *tx)
 		return true;
 	}
 	if (c->rst_pending) {
-		/* RFC 9293 3.10.5 abort: <SEQ=SND.NXT><CTL=RST>; we add the
+		/* RFC 9293 3.10.5 abort: <SEQ=SND.NXT><CTL=RST> (SND.MAX: the
+		 * sequence the peer expects even after a go-back); we add the
 		 * ACK, as Linux and BSD do, so the peer takes it at once. */
 		c->rst_pending = false;
-		tx->h.seq = c->snd_nxt;
+		tx->h.seq = c->snd_max;
 		tx->h.flags = UTCP_TH_RST | UTCP_TH_ACK;
 		tx->h.ack = c->rcv_nxt;
 		TCP_STAT(c, tcp_rst_out);

@@ -128,7 +128,9 @@ static void on_rtx(struct tcp_conn *c, utcp_time_us now)
 	c->n_timeouts++;
 	if (give_up(c, now)) {
 		TCP_STAT(c, tcp_conn_timeout);
-		tcp_close_with(c, ETIMEDOUT);
+		/* A soft error (an ICMP unreachable) says better why, as in
+		 * Linux's tcp_write_err. */
+		tcp_close_with(c, c->soft_err ? c->soft_err : ETIMEDOUT);
 		return;
 	}
 	if (c->rtx_count == 0)

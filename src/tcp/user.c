@@ -79,34 +79,57 @@ long tcp_user_send(struct tcp_conn *c, const uint8_t *buf, size_t len, int flags
 }
 
 
-/* After a read: open the window when it moved far enough (RFC 9293
- * 3.8.6.2.2), so the peer hears of the room at once. */
-static void maybe_window_update(struct tcp_conn *c)
+/* After a read: when the window can move far enough (RFC 9293 3.8.6.2.2),
+ * tell the peer. At once when the window it knows is below one MSS or the
+ * new one at least doubles it (the sender may be stalled; Linux's
+ * tcp_cleanup_rbuf uses the same test); otherwise with the next delayed
+ * ACK, so a reader keeping up does not turn every segment into an ACK.
+ * After the peer's FIN nothing more arrives to carry it: at once (the
+ * window the lesson L2 shows growing back to the whole buffer). */
+static void maybe_window_update(struct tcp_conn *c, utcp_time_us now)
 {
 	uint32_t cur = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-	uint32_t wnd = tcp_rcv_window(c);
 	if (c->state == UTCP_SYN_RCVD || c->state == UTCP_CLOSED ||
 	    c->state == UTCP_TIME_WAIT)
 		return;
-	if (wnd > cur)
+	uint32_t wnd = tcp_rcv_window(c);
+	if (wnd <= cur)
+		return;
+	if (cur < c->rcv_mss || wnd >= 2 * cur || c->p.delack == 0 ||
+	    peer_finished(c))
 		c->ack_now = true;
+	else if (!tcp_timer_armed(c, UTCP_TIMER_DELACK))
+		tcp_timer_arm(c, UTCP_TIMER_DELACK, now + c->p.delack);
 }
 
+
+/* RFC 9293 3.8.5 with urgent data inline, as Linux and BSD read it: a
+ * read stops just before the last urgent byte (the mark), so that the
+ * application finds it with sockatmark(); a read at the mark goes on. */
+static uint32_t stop_at_mark(const struct tcp_conn *c, uint32_t seq, uint32_t n)
+{
+	if (!c->has_rcv_up)
+		return n;
+	uint32_t mark = c->rcv_up - 1;
+	if (seq_gt(mark, seq) && seq_lt(mark, seq + n))
+		return mark - seq;
+	return n;
+}
 
 long tcp_user_recv(struct tcp_conn *c, uint8_t *buf, size_t len, int flags,
 		   utcp_time_us now)
 {
-	(void)now;
 	if (c->rcvbuf.len > 0 && !c->rd_shut) {
 		uint32_t n = min_u32(c->rcvbuf.len, (uint32_t)(len < UINT32_MAX ? len : UINT32_MAX));
 		uint32_t seq = read_seq(c);
+		n = stop_at_mark(c, seq, n);
 		ring_copy_out(&c->rcvbuf, 0, buf, n);
 		if (flags & UTCP_MSG_PEEK)
 			return n;
 		ring_consume(&c->rcvbuf, n);
 		if (c->has_rcv_up && seq_geq(seq + n, c->rcv_up))
 			c->has_rcv_up = false; /* urgent data consumed */
-		maybe_window_update(c);
+		maybe_window_update(c, now);
 		return n;
 	}
 	if (c->err)
@@ -214,6 +237,8 @@ unsigned tcp_poll_events(const struct tcp_conn *c)
 		ev |= UTCP_POLLPRI;
 	if (c->err)
 		ev |= UTCP_POLLERR;
+	if (c->soft_err && c->p.report_soft_errors)
+		ev |= UTCP_POLLSOFTERR;
 	if (c->state == UTCP_CLOSED) {
 		ev |= UTCP_POLLHUP | UTCP_POLLIN | UTCP_POLLOUT;
 	} else if (eof && c->fin_queued) {
@@ -221,6 +246,10 @@ unsigned tcp_poll_events(const struct tcp_conn *c)
 	}
 	if (tcp_state_synchronized(c->state) && can_send(c) &&
 	    c->sndbuf.len < c->p.sndbuf)
+		ev |= UTCP_POLLOUT;
+	/* As Linux (tcp_poll): once the sending side is shut down a send
+	 * does not wait, it fails with EPIPE, so a writer must wake up. */
+	if (tcp_state_synchronized(c->state) && c->fin_queued)
 		ev |= UTCP_POLLOUT;
 	return ev;
 }
@@ -240,11 +269,23 @@ int tcp_at_mark(const struct tcp_conn *c)
 	return c->has_rcv_up && read_seq(c) + 1 == c->rcv_up;
 }
 
+void tcp_keepalive_changed(struct tcp_conn *c, utcp_time_us now)
+{
+	bool live = c->state == UTCP_ESTABLISHED || c->state == UTCP_CLOSE_WAIT;
+	if (!c->p.keepalive || !live) {
+		tcp_timer_stop(c, UTCP_TIMER_KEEPALIVE);
+		return;
+	}
+	/* As Linux (TCP_KEEPIDLE): the idle time counts from the last
+	 * segment received, so a shorter one may be due at once. */
+	utcp_time_us at = c->last_rcv_at + c->p.keep_idle;
+	tcp_timer_arm(c, UTCP_TIMER_KEEPALIVE, at > now ? at : now);
+}
+
 void tcp_params_changed(struct tcp_conn *c, utcp_time_us now)
 {
-	(void)now;
 	if (tcp_state_synchronized(c->state))
-		maybe_window_update(c);
+		maybe_window_update(c, now);
 	c->cc_ops = c->p.cc;
 }
 

@@ -26,6 +26,7 @@ struct heap {
 };
 
 void heap_init(struct heap *h);
+/* Free the heap's array; the nodes (owned elsewhere) are not touched. */
 void heap_free(struct heap *h, struct ualloc *a);
 
 static inline bool heap_node_queued(const struct heap_node *n)

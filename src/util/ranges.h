@@ -33,8 +33,9 @@ static inline void ranges_init(struct ranges *q)
  * (nothing is changed then). */
 int ranges_add(struct ranges *q, uint32_t start, uint32_t end);
 
-/* If the first range starts at or before `from`, remove it and return its
- * end (the new contiguous edge); otherwise return `from`. */
+/* If the first range starts at or before `from`, remove it and return the
+ * new contiguous edge, max(its end, from) (never before `from`); otherwise
+ * return `from`. */
 uint32_t ranges_pop_contiguous(struct ranges *q, uint32_t from);
 
 /* Remove everything before `seq` (ranges are trimmed). */

@@ -66,8 +66,8 @@ struct ring_span ring_peek(const struct ring *r, uint32_t off, uint32_t n);
  * Returns the number copied. */
 uint32_t ring_copy_out(const struct ring *r, uint32_t off, uint8_t *dst, uint32_t n);
 
-/* Drop n committed bytes from the front (n <= len). Parked bytes keep their
- * position relative to the new head. */
+/* Drop n committed bytes from the front (n <= len). Parked bytes stay
+ * where they are in memory: their offset from the new head drops by n. */
 void ring_consume(struct ring *r, uint32_t n);
 
 #endif

@@ -60,7 +60,8 @@ enum tcp_parse_result tcp_parse_options(const uint8_t *p, size_t len,
 
 /* Length in bytes of the options tcp_emit() writes for o, padded to a
  * multiple of 4 (at most 40). Order: MSS, SACK-permitted, timestamps,
- * window scale, SACK blocks (as many as fit), NOPs for alignment. */
+ * window scale, SACK blocks (as many as fit: blocks that do not fit in 40
+ * bytes are left out), NOPs for alignment. */
 size_t tcp_options_len(const struct utcp_tcp_opts *o);
 
 /* Write header and options into p (room for tcp_options_len(o) + 20 bytes).
@@ -83,8 +84,9 @@ void tcp_fill_checksum_split(uint8_t *hdr, size_t hlen, const uint8_t *a,
  * (host order) verifies. */
 int tcp_checksum_ok(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst);
 
-/* Lesson notation of a segment, e.g. "SYN 100(0) <mss 1024>" or
- * "801(10) ack 121 win 4096", written into buf (NUL-terminated, truncated
+/* Lesson notation of a segment, e.g. "SYN 100(0) win 6144 <mss 1024>" or
+ * "801(10) ack 121 win 4096" (FLAGS among SYN,FIN,RST,URG; "urp N" only
+ * with URG), written into buf (NUL-terminated, truncated
  * to len). Returns buf. */
 char *tcp_format(char *buf, size_t len, const struct tcp_hdr *h, uint32_t payload_len);
 

@@ -35,7 +35,10 @@ static void raw_rx(void *ctx, utcp_time_us at, const uint8_t *pkt, size_t len)
 	struct fixture *f = ctx;
 	struct ipv4_hdr ip;
 	REQUIRE(ipv4_parse(pkt, len, &ip) == IPV4_OK);
-	REQUIRE(ip.proto == IPV4_PROTO_TCP);
+	if (ip.proto != IPV4_PROTO_TCP) {
+		f->n_raw_other++; /* ICMP and the like: counted, not kept */
+		return;
+	}
 	const uint8_t *seg = pkt + ip.hdr_len;
 	size_t seg_len = ip.total_len - ip.hdr_len;
 	CHECK(tcp_checksum_ok(seg, seg_len, ip.src, ip.dst));
@@ -300,4 +303,133 @@ void fx_raw_expect_none(struct fixture *f, const char *file, int line)
 		test_fail_at(file, line, "expected nothing, A sent \"%s\" at %.3f ms",
 			     fx_raw_str(s, got, sizeof(got)), s->at / 1000.0);
 	}
+}
+
+/* --- helpers for the state-machine, RFC-rule and lesson L5-L7 tests --- */
+
+int fx_so_error(struct fixture *f, int h, int fd)
+{
+	int err = -1;
+	size_t len = sizeof(err);
+	REQUIRE_EQ(utcp_getsockopt(f->s[h], fd, UTCP_SOL_SOCKET, UTCP_SO_ERROR, &err, &len),
+		   0);
+	return err;
+}
+
+enum utcp_tcp_state fx_state(struct fixture *f, int h, int fd)
+{
+	struct utcp_tcp_info info;
+	size_t len = sizeof(info);
+	REQUIRE_EQ(utcp_getsockopt(f->s[h], fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
+	return info.state;
+}
+
+utcp_time_us fx_state_at(struct fixture *f, int h, uint32_t conn_id,
+			 enum utcp_tcp_state to)
+{
+	utcp_time_us at = UTCP_TIME_NEVER;
+	for (size_t i = 0; i < f->n_ev; i++) {
+		const struct fx_event *e = &f->ev[i];
+		if (e->host == h && e->ev.type == UTCP_TR_STATE && e->ev.conn_id == conn_id &&
+		    e->ev.u.state.to == to)
+			at = e->ev.at;
+	}
+	return at;
+}
+
+size_t fx_n_sent(struct fixture *f, int h)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_ev; i++)
+		if (f->ev[i].host == h && f->ev[i].ev.type == UTCP_TR_SEG_OUT)
+			n++;
+	return n;
+}
+
+struct utcp_stats fx_stats(struct fixture *f, int h)
+{
+	struct utcp_stats st;
+	utcp_stack_stats(f->s[h], &st);
+	return st;
+}
+
+uint32_t fx_count(struct fixture *f, int h, enum utcp_tcp_state st)
+{
+	uint32_t counts[UTCP_NUM_STATES];
+	utcp_count_by_state(f->s[h], counts);
+	return counts[st];
+}
+
+int fx_socket_4k(struct fixture *f, int h, uint32_t isn)
+{
+	int fd = utcp_socket(f->s[h]);
+	REQUIRE(fd >= 0);
+	fx_setint(f, h, fd, UTCP_SOL_SOCKET, UTCP_SO_RCVBUF, 4096);
+	fx_setint(f, h, fd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, 4096);
+	pin_isn(f, h, fd, isn);
+	return fd;
+}
+
+void fx_abort(struct fixture *f, int h, int fd)
+{
+	struct utcp_linger lg = {1, 0};
+	REQUIRE_EQ(utcp_setsockopt(f->s[h], fd, UTCP_SOL_SOCKET, UTCP_SO_LINGER, &lg,
+				   sizeof(lg)),
+		   0);
+	REQUIRE_EQ(utcp_close(f->s[h], fd), 0);
+}
+
+int fx_raw_accept(struct fixture *f, int lfd, uint16_t pport, uint16_t aport,
+		  uint32_t isn, uint16_t wnd, uint32_t *a_iss)
+{
+	struct utcp_tcp_opts mss = {.has_mss = true, .mss = 1460};
+	fx_raw_send(f, pport, aport, UTCP_TH_SYN, isn, 0, wnd, NULL, 0, &mss);
+	fx_run(f, UTCP_MS(20));
+	const struct fx_raw_seg *sa = fx_raw_next(f);
+	REQUIRE(sa != NULL);
+	REQUIRE_EQ(sa->h.flags, UTCP_TH_SYN | UTCP_TH_ACK);
+	REQUIRE_EQ(sa->h.ack, isn + 1);
+	*a_iss = sa->h.seq;
+	fx_raw_send(f, pport, aport, UTCP_TH_ACK, isn + 1, sa->h.seq + 1, wnd, NULL, 0, NULL);
+	fx_run(f, UTCP_MS(10));
+	int fd = utcp_accept(f->s[FX_A], lfd, NULL);
+	REQUIRE(fd >= 0);
+	return fd;
+}
+
+void fx_raw_send_hdr(struct fixture *f, const struct tcp_hdr *h, const void *data,
+		     uint32_t len)
+{
+	uint8_t pkt[IPV4_HDR_LEN + TCP_MAX_HDR_LEN + 4096];
+	REQUIRE(len <= 4096);
+	uint8_t *seg = pkt + IPV4_HDR_LEN;
+	size_t hl = tcp_emit(seg, h);
+	if (len)
+		memcpy(seg + hl, data, len);
+	tcp_fill_checksum(seg, hl + len, FX_ADDR_B, FX_ADDR_A);
+	struct ipv4_hdr ip = {.total_len = (uint16_t)(IPV4_HDR_LEN + hl + len),
+			      .ttl = 64, .proto = IPV4_PROTO_TCP, .src = FX_ADDR_B,
+			      .dst = FX_ADDR_A, .frag = IPV4_FLAG_DF};
+	ipv4_emit(pkt, &ip);
+	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, ip.total_len), 0);
+}
+
+int fx_listen_4k(struct fixture *f, int h, uint16_t port, uint32_t isn)
+{
+	int fd = fx_socket_4k(f, h, isn);
+	struct utcp_sockaddr a = {0, port};
+	REQUIRE_EQ(utcp_bind(f->s[h], fd, &a), 0);
+	REQUIRE_EQ(utcp_listen(f->s[h], fd, 16), 0);
+	return fd;
+}
+
+void fx_establish_4k(struct fixture *f, int *lfd, int *cfd, int *sfd)
+{
+	*lfd = fx_listen_4k(f, FX_B, 80, 800);
+	*cfd = fx_socket_4k(f, FX_A, 100);
+	struct utcp_sockaddr b = {FX_ADDR_B, 80};
+	REQUIRE_EQ(utcp_connect(f->s[FX_A], *cfd, &b), -EINPROGRESS);
+	fx_run(f, UTCP_MS(100));
+	*sfd = utcp_accept(f->s[FX_B], *lfd, NULL);
+	REQUIRE(*sfd >= 0);
 }

@@ -54,6 +54,7 @@ struct fixture {
 	/* raw peer: segments the stack sent to P, in order */
 	struct fx_raw_seg *raw;
 	size_t n_raw, cap_raw, raw_read;
+	size_t n_raw_other; /* non-TCP datagrams A sent to P */
 };
 
 struct fx_raw_seg {
@@ -133,3 +134,43 @@ void fx_raw_expect_none(struct fixture *f, const char *file, int line);
 #define FX_RAW_EXPECT_NONE(f) fx_raw_expect_none((f), __FILE__, __LINE__)
 
 #endif
+
+/* --- helpers for the state-machine, RFC-rule and lesson L5-L7 tests --- */
+
+/* SO_ERROR of fd on host h: the pending error as a positive errno, or 0
+ * (reading it clears it, as getsockopt(SO_ERROR) does). */
+int fx_so_error(struct fixture *f, int h, int fd);
+/* State of the connection behind fd (TCP_INFO). */
+enum utcp_tcp_state fx_state(struct fixture *f, int h, int fd);
+/* When connection conn_id of host h last entered state `to`, or
+ * UTCP_TIME_NEVER if it never did. */
+utcp_time_us fx_state_at(struct fixture *f, int h, uint32_t conn_id,
+			 enum utcp_tcp_state to);
+/* Segments host h has sent so far (the `from` of FX_EXPECT_SENT). */
+size_t fx_n_sent(struct fixture *f, int h);
+/* Host h's counters: fx_stats(f, FX_A).tcp_rst_out. */
+struct utcp_stats fx_stats(struct fixture *f, int h);
+/* Count of host h's connections in state st (utcp_count_by_state). */
+uint32_t fx_count(struct fixture *f, int h, enum utcp_tcp_state st);
+/* A socket on host h with 4 KiB buffers (no window scaling, so windows
+ * print as plain byte counts) and the ISN pinned when isn != 0. */
+int fx_socket_4k(struct fixture *f, int h, uint32_t isn);
+/* Close fd with SO_LINGER 0: an abort (RST), nothing left behind. */
+void fx_abort(struct fixture *f, int h, int fd);
+
+/* Raw peer opens a connection to A's listener lfd on aport, from pport:
+ * "SYN isn(0) win wnd <mss 1460>", A's SYN,ACK, then the ACK (at
+ * now + 20 ms, arriving at +30 ms). Returns the accepted descriptor and
+ * A's ISS in *a_iss. Segments A sent are consumed from the raw queue. */
+int fx_raw_accept(struct fixture *f, int lfd, uint16_t pport, uint16_t aport,
+		  uint32_t isn, uint16_t wnd, uint32_t *a_iss);
+/* As fx_raw_send, with every header field given (the urgent pointer,
+ * ports, options): h->hdr_len and the checksum are computed. */
+void fx_raw_send_hdr(struct fixture *f, const struct tcp_hdr *h, const void *data,
+		     uint32_t len);
+/* A listener with 4 KiB buffers on host h, port `port` (children inherit
+ * the buffers and the pinned ISN). Returns its descriptor. */
+int fx_listen_4k(struct fixture *f, int h, uint16_t port, uint32_t isn);
+/* Two stacks, 4 KiB buffers: B listens on 80 (ISN 800), A (ISN 100)
+ * connects at the current time and B accepts 100 ms later. */
+void fx_establish_4k(struct fixture *f, int *lfd, int *cfd, int *sfd);

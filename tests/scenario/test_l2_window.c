@@ -1,0 +1,355 @@
+/*
+ * LESSONS L2: flow control with the sliding window.
+ *
+ * Sender A: MSS 1460, ISN 0, receive buffer 4096. Receiver B: MSS 1024,
+ * ISN 8000, receive buffer 6144. Both send buffers are 8 KiB so that
+ * neither offers window scaling and the windows print as the lesson
+ * draws them.
+ *
+ * The lesson's step 5 says "4096 more bytes", but its step 6 (ACK 8194 =
+ * 8192 data bytes + 1 for the FIN, window 2048 after the FIN) only holds
+ * if A sends 8192 bytes in all: 6144, then 2048 more in two 1 KiB
+ * segments with the FIN on the second. That consistent version is tested.
+ */
+#include "fixture.h"
+#include <stdlib.h>
+#include "/tmp/l23/dump.h"
+
+#define L2_TOTAL 8192
+
+/* The byte at stream offset i: a pattern that shows misplaced data. */
+static uint8_t l2_byte(uint32_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 8));
+}
+
+/* Read exactly n bytes from B's fd, checking their content against the
+ * pattern from stream offset *off on. */
+static void l2_read(struct fixture *f, int fd, uint32_t n, uint32_t *off)
+{
+	uint8_t buf[L2_TOTAL];
+	REQUIRE(n <= sizeof(buf));
+	REQUIRE_EQ(utcp_recv(fx_stack(f, FX_B), fd, buf, n, 0), n);
+	for (uint32_t i = 0; i < n; i++)
+		if (buf[i] != l2_byte(*off + i)) {
+			CHECK_EQ(buf[i], l2_byte(*off + i));
+			break;
+		}
+	*off += n;
+}
+
+/* Handshake as the lesson sets it up; returns B's accepted fd, A's in *afd. */
+static int l2_setup(struct fixture *f, int *lfd, int *afd)
+{
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
+	*lfd = fx_listen(f, FX_B, 80, 8000);
+	fx_setint(f, FX_B, *lfd, UTCP_SOL_TCP, UTCP_TCP_MAXSEG, 1024);
+	fx_setint(f, FX_B, *lfd, UTCP_SOL_SOCKET, UTCP_SO_RCVBUF, 6144);
+	fx_setint(f, FX_B, *lfd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, 8192);
+	*afd = utcp_socket(a);
+	REQUIRE(*afd >= 0);
+	fx_setint(f, FX_A, *afd, UTCP_SOL_TCP, UTCP_TCP_MAXSEG, 1460);
+	fx_setint(f, FX_A, *afd, UTCP_SOL_SOCKET, UTCP_SO_RCVBUF, 4096);
+	fx_setint(f, FX_A, *afd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, 8192);
+	uint32_t isn = 0; /* fx_connect pins only non-zero ISNs */
+	REQUIRE_EQ(utcp_setsockopt(a, *afd, UTCP_SOL_UTCP, UTCP_UTCP_ISN, &isn, sizeof(isn)),
+		   0);
+	struct utcp_sockaddr to = {FX_ADDR_B, 80};
+	REQUIRE_EQ(utcp_connect(a, *afd, &to), -EINPROGRESS);
+	fx_run(f, UTCP_MS(100));
+	int bfd = utcp_accept(b, *lfd, NULL);
+	REQUIRE(bfd >= 0);
+	int mss = 0;
+	size_t len = sizeof(mss);
+	REQUIRE_EQ(utcp_getsockopt(a, *afd, UTCP_SOL_TCP, UTCP_TCP_MAXSEG, &mss, &len), 0);
+	CHECK_EQ(mss, 1024); /* step 1: the effective MSS from A to B */
+	return bfd;
+}
+
+/* A's application writes all 8192 bytes at once and shuts down writing. */
+static void l2_write_all(struct fixture *f, int afd)
+{
+	uint8_t data[L2_TOTAL];
+	for (uint32_t i = 0; i < L2_TOTAL; i++)
+		data[i] = l2_byte(i);
+	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), afd, data, L2_TOTAL, 0), L2_TOTAL);
+	REQUIRE_EQ(utcp_shutdown(fx_stack(f, FX_A), afd, UTCP_SHUT_WR), 0);
+}
+
+/* The time of host h's n-th sent segment (0-based). */
+static utcp_time_us l2_sent_at(struct fixture *f, int h, size_t n)
+{
+	const struct fx_event *sent[64];
+	size_t k = fx_sent(f, h, sent, 64);
+	REQUIRE(n < k);
+	return sent[n]->ev.at;
+}
+
+TEST(lesson_l2_sliding_window)
+{
+	struct fx_opts o = {0}; /* one-way delay 10 ms, infinite rate */
+	struct fixture *f = fx_new(&o);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
+	int lfd, afd;
+	uint32_t off = 0;
+	int bfd = l2_setup(f, &lfd, &afd);
+
+	/* t = 100 ms: A writes; six segments fill B's 6144-byte window (step 2). */
+	l2_write_all(f, afd);
+	fx_run(f, UTCP_MS(50));
+	struct utcp_tcp_info ia;
+	size_t ilen = sizeof(ia);
+	REQUIRE_EQ(utcp_getsockopt(a, afd, UTCP_SOL_TCP, UTCP_TCP_INFO, &ia, &ilen), 0);
+	CHECK_EQ(ia.snd_wnd, 0);
+	CHECK_EQ(ia.send_queue, 2048); /* waits for the window */
+	CHECK_EQ(ia.unacked, 0);
+
+	/* t = 150 ms: B's application reads 2048, then 2048 more (steps 3, 4),
+	 * long before A's persist timer would probe. */
+	l2_read(f, bfd, 2048, &off);
+	l2_read(f, bfd, 2048, &off);
+	fx_run(f, UTCP_MS(50));
+	/* Steps 5 and 6: the last 2048 bytes and the FIN arrived and were
+	 * acknowledged; A is in FIN_WAIT_2, B in CLOSE_WAIT. */
+	REQUIRE_EQ(utcp_getsockopt(a, afd, UTCP_SOL_TCP, UTCP_TCP_INFO, &ia, &ilen), 0);
+	CHECK_EQ(ia.state, UTCP_FIN_WAIT_2);
+	struct utcp_tcp_info ib;
+	REQUIRE_EQ(utcp_getsockopt(b, bfd, UTCP_SOL_TCP, UTCP_TCP_INFO, &ib, &ilen), 0);
+	CHECK_EQ(ib.state, UTCP_CLOSE_WAIT);
+	CHECK_EQ(ib.recv_queue, 4096);
+
+	/* t = 200 ms, step 7: B reads 2048 (window 4096), then the last 2048
+	 * (window 6144); after A's FIN nothing else could carry the window,
+	 * so each update goes at once. */
+	l2_read(f, bfd, 2048, &off);
+	l2_read(f, bfd, 2048, &off);
+	char buf[16];
+	CHECK_EQ(utcp_recv(b, bfd, buf, sizeof(buf), 0), 0); /* end of stream */
+	CHECK_EQ(off, L2_TOTAL);
+	fx_run(f, UTCP_MS(100));
+	/* t = 300 ms, step 8: B closes. */
+	REQUIRE_EQ(utcp_close(b, bfd), 0);
+	fx_run(f, UTCP_MS(100));
+
+	if (getenv("DUMP")) dbg_dump(f);
+	FX_EXPECT_SENT(f, FX_A, 0,
+		       "SYN 0(0) win 4096 <mss 1460>",
+		       "1(0) ack 8001 win 4096",
+		       "1(1024) ack 8001 win 4096",    /* step 2: six segments */
+		       "1025(1024) ack 8001 win 4096",
+		       "2049(1024) ack 8001 win 4096",
+		       "3073(1024) ack 8001 win 4096",
+		       "4097(1024) ack 8001 win 4096",
+		       "5121(1024) ack 8001 win 4096",
+		       "6145(1024) ack 8001 win 4096", /* step 5: 2048 more ... */
+		       "FIN 7169(1024) ack 8001 win 4096", /* ... the FIN on the last */
+		       "8194(0) ack 8002 win 4096");   /* step 8: B's FIN acknowledged */
+	FX_EXPECT_SENT(f, FX_B, 0,
+		       "SYN 8000(0) ack 1 win 6144 <mss 1024>",
+		       "8001(0) ack 2049 win 4096", /* delayed ACK: every 2nd segment */
+		       "8001(0) ack 4097 win 2048",
+		       "8001(0) ack 6145 win 0",    /* step 2: the window is full */
+		       "8001(0) ack 6145 win 2048", /* step 3 */
+		       "8001(0) ack 6145 win 4096", /* step 4 */
+		       "8001(0) ack 8194 win 2048", /* step 6: data and FIN */
+		       "8001(0) ack 8194 win 4096", /* step 7 */
+		       "8001(0) ack 8194 win 6144",
+		       "FIN 8001(0) ack 8194 win 6144"); /* step 8 */
+	/* Timing: data at 100 ms, B's window updates at 150 ms; nothing waited
+	 * for a timer (the delayed ACKs were all "every second segment"). */
+	CHECK_EQ(l2_sent_at(f, FX_A, 2), UTCP_MS(100));
+	CHECK_EQ(l2_sent_at(f, FX_B, 3), UTCP_MS(110));
+	CHECK_EQ(l2_sent_at(f, FX_B, 4), UTCP_MS(150));
+	CHECK_EQ(l2_sent_at(f, FX_A, 8), UTCP_MS(160));
+	CHECK_EQ(l2_sent_at(f, FX_B, 6), UTCP_MS(170));
+	CHECK_EQ(l2_sent_at(f, FX_B, 7), UTCP_MS(200));
+	CHECK_EQ(l2_sent_at(f, FX_B, 8), UTCP_MS(200));
+	CHECK_EQ(l2_sent_at(f, FX_B, 9), UTCP_MS(300));
+	CHECK_EQ(l2_sent_at(f, FX_A, 10), UTCP_MS(310));
+
+	char st[256];
+	CHECK_STR(fx_states(f, FX_A, fx_conn_id(f, FX_A, afd), st, sizeof(st)),
+		  "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT");
+	uint32_t bid = 0;
+	for (size_t i = 0; i < f->n_ev && !bid; i++)
+		if (f->ev[i].host == FX_B && f->ev[i].ev.type == UTCP_TR_STATE &&
+		    f->ev[i].ev.u.state.to == UTCP_SYN_RCVD)
+			bid = f->ev[i].ev.conn_id;
+	CHECK_STR(fx_states(f, FX_B, bid, st, sizeof(st)),
+		  "LISTEN SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
+	struct utcp_stats sa;
+	utcp_stack_stats(a, &sa);
+	CHECK_EQ(sa.tcp_retransmit, 0);
+	CHECK_EQ(sa.tcp_zero_window_probe, 0);
+	/* B sent no data: the ACK of its FIN is no reason to grow cwnd
+	 * (RFC 5681 counts bytes of data), so its only CC event is INIT. */
+	size_t n_cc = 0;
+	for (size_t i = 0; i < f->n_ev; i++)
+		if (f->ev[i].host == FX_B && f->ev[i].ev.type == UTCP_TR_CC)
+			n_cc++;
+	CHECK_EQ(n_cc, 1);
+
+	REQUIRE_EQ(utcp_close(a, afd), 0);
+	REQUIRE_EQ(utcp_close(b, lfd), 0);
+	fx_run(f, UTCP_SEC(61)); /* TIME_WAIT: 2 * MSL (30 s) */
+	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
+	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
+	fx_free(f);
+}
+
+/* B's application: after A's data and FIN, read the rest (2048 + 2048
+ * when the lesson's windows apply), check it, and close. */
+static void l2_finish(struct fixture *f, int bfd, uint32_t *off)
+{
+	struct utcp_stack *b = fx_stack(f, FX_B);
+	while (*off < L2_TOTAL)
+		l2_read(f, bfd, L2_TOTAL - *off < 2048 ? L2_TOTAL - *off : 2048, off);
+	char buf[16];
+	CHECK_EQ(utcp_recv(b, bfd, buf, sizeof(buf), 0), 0); /* end of stream */
+	fx_run(f, UTCP_MS(100));
+	REQUIRE_EQ(utcp_close(b, bfd), 0);
+	fx_run(f, UTCP_MS(100));
+}
+
+/* The end every L2 variant shares: both sockets closed, TIME_WAIT over. */
+static void l2_teardown(struct fixture *f, int afd, int lfd)
+{
+	REQUIRE_EQ(utcp_close(fx_stack(f, FX_A), afd), 0);
+	REQUIRE_EQ(utcp_close(fx_stack(f, FX_B), lfd), 0);
+	fx_run(f, UTCP_SEC(61));
+	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
+	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
+	fx_free(f);
+}
+
+/*
+ * LESSONS L2, last paragraph: B's window updates (steps 3 and 4) are lost
+ * while A believes the window is zero. Without the persist timer both
+ * ends would wait for ever; A's probe (one byte of new data, RFC 9293
+ * 3.8.6.1) after one RTO finds the window open, B's ACK of it carries the
+ * window, and the transfer completes.
+ */
+TEST(flow_zero_window_lost_update_recovered_by_probe)
+{
+	struct fx_opts o = {0};
+	struct fixture *f = fx_new(&o);
+	int lfd, afd;
+	uint32_t off = 0;
+	/* B's pure ACKs: 1 ack 2049, 2 ack 4097, 3 ack 6145 win 0, then the
+	 * two window updates: lose both. */
+	REQUIRE_EQ(utcp_sim_drop_nth(f->w, f->ch_ba, UTCP_SIM_TCP_PURE_ACK, 4, 2), 0);
+	int bfd = l2_setup(f, &lfd, &afd);
+	l2_write_all(f, afd);
+	fx_run(f, UTCP_MS(50));
+	l2_read(f, bfd, 2048, &off); /* t = 150 ms, as in the lesson */
+	l2_read(f, bfd, 2048, &off);
+	fx_run(f, UTCP_MS(350));     /* t = 500 ms */
+	l2_finish(f, bfd, &off);
+	CHECK_EQ(off, L2_TOTAL);
+
+	FX_EXPECT_SENT(f, FX_A, 0,
+		       "SYN 0(0) win 4096 <mss 1460>",
+		       "1(0) ack 8001 win 4096",
+		       "1(1024) ack 8001 win 4096",
+		       "1025(1024) ack 8001 win 4096",
+		       "2049(1024) ack 8001 win 4096",
+		       "3073(1024) ack 8001 win 4096",
+		       "4097(1024) ack 8001 win 4096",
+		       "5121(1024) ack 8001 win 4096",
+		       "6145(1) ack 8001 win 4096",       /* the probe */
+		       "6146(1024) ack 8001 win 4096",
+		       "FIN 7170(1023) ack 8001 win 4096",
+		       "8194(0) ack 8002 win 4096");
+	FX_EXPECT_SENT(f, FX_B, 0,
+		       "SYN 8000(0) ack 1 win 6144 <mss 1024>",
+		       "8001(0) ack 2049 win 4096",
+		       "8001(0) ack 4097 win 2048",
+		       "8001(0) ack 6145 win 0",
+		       "8001(0) ack 6145 win 2048", /* lost */
+		       "8001(0) ack 6145 win 4096", /* lost */
+		       "8001(0) ack 6146 win 4095", /* the probe's (delayed) ACK */
+		       "8001(0) ack 8194 win 2048",
+		       "8001(0) ack 8194 win 4096",
+		       "8001(0) ack 8194 win 6144",
+		       "FIN 8001(0) ack 8194 win 6144");
+	/* The window closed at 120 ms; the probe leaves one RTO later (the
+	 * 200 ms minimum: SRTT 20 ms + 4 RTTVAR is less). */
+	CHECK_EQ(l2_sent_at(f, FX_A, 8), UTCP_MS(320));
+	CHECK_EQ(l2_sent_at(f, FX_B, 6), UTCP_MS(370)); /* delayed ACK, 40 ms */
+	CHECK_EQ(l2_sent_at(f, FX_A, 9), UTCP_MS(380));
+	struct utcp_stats sa;
+	utcp_stack_stats(fx_stack(f, FX_A), &sa);
+	CHECK_EQ(sa.tcp_zero_window_probe, 1);
+	CHECK_EQ(sa.tcp_retransmit, 0);
+	CHECK_EQ(sa.tcp_timeout, 0);
+	struct utcp_sim_channel_stats cs;
+	REQUIRE_EQ(utcp_sim_channel_stats(f->w, f->ch_ba, &cs), 0);
+	CHECK_EQ(cs.drop_scripted, 2);
+	l2_teardown(f, afd, lfd);
+}
+
+/*
+ * RFC 9293 3.8.6.1: while B's window stays zero, A probes after one RTO
+ * and then backs off exponentially (SHLD-29/30); every probe is answered
+ * at once with the zero window (MUST-66), and no probe counts as a
+ * retransmission that could time the connection out (MUST-37).
+ */
+TEST(flow_zero_window_probes_back_off)
+{
+	struct fx_opts o = {0};
+	struct fixture *f = fx_new(&o);
+	int lfd, afd;
+	uint32_t off = 0;
+	int bfd = l2_setup(f, &lfd, &afd);
+	l2_write_all(f, afd);
+	fx_run_until(f, UTCP_MS(3200)); /* B's application sleeps */
+	l2_read(f, bfd, 2048, &off);
+	fx_run(f, UTCP_MS(500));
+	l2_finish(f, bfd, &off);
+	CHECK_EQ(off, L2_TOTAL);
+
+	FX_EXPECT_SENT(f, FX_A, 8,
+		       "6145(1) ack 8001 win 4096", /* 320 ms: one RTO (200 ms) */
+		       "6145(1) ack 8001 win 4096", /* 720 ms: 400 ms later */
+		       "6145(1) ack 8001 win 4096", /* 1520 ms: 800 ms later */
+		       "6145(1) ack 8001 win 4096", /* 3120 ms: 1600 ms later */
+		       "6145(1024) ack 8001 win 4096",
+		       "FIN 7169(1024) ack 8001 win 4096",
+		       "8194(0) ack 8002 win 4096");
+	FX_EXPECT_SENT(f, FX_B, 3,
+		       "8001(0) ack 6145 win 0",
+		       "8001(0) ack 6145 win 0", /* each probe: the byte is dropped */
+		       "8001(0) ack 6145 win 0",
+		       "8001(0) ack 6145 win 0",
+		       "8001(0) ack 6145 win 0",
+		       "8001(0) ack 6145 win 2048", /* 3200 ms: B reads */
+		       "8001(0) ack 8194 win 0",    /* full again, FIN taken */
+		       "8001(0) ack 8194 win 2048",
+		       "8001(0) ack 8194 win 4096",
+		       "8001(0) ack 8194 win 6144",
+		       "FIN 8001(0) ack 8194 win 6144");
+	static const utcp_time_us probe_at[] = {UTCP_MS(320), UTCP_MS(720), UTCP_MS(1520),
+						UTCP_MS(3120)};
+	for (size_t i = 0; i < 4; i++) {
+		CHECK_EQ(l2_sent_at(f, FX_A, 8 + i), probe_at[i]);
+		CHECK_EQ(l2_sent_at(f, FX_B, 4 + i), probe_at[i] + UTCP_MS(10));
+	}
+	struct utcp_stats sa;
+	utcp_stack_stats(fx_stack(f, FX_A), &sa);
+	CHECK_EQ(sa.tcp_zero_window_probe, 4);
+	CHECK_EQ(sa.tcp_timeout, 0);
+	/* Karn (RFC 6298 section 3): the probe byte was sent four times, so
+	 * it is never timed. A's samples: the SYN (20 ms), the first data
+	 * ACK (120 ms) and the FIN segment, sent once at 3210 ms and
+	 * acknowledged at 3230 ms: all 20 ms, none from the probe. */
+	size_t n_rtt = 0;
+	for (size_t i = 0; i < f->n_ev; i++) {
+		const struct fx_event *e = &f->ev[i];
+		if (e->host != FX_A || e->ev.type != UTCP_TR_RTT)
+			continue;
+		n_rtt++;
+		CHECK_EQ(e->ev.u.rtt.sample_us, UTCP_MS(20));
+	}
+	CHECK_EQ(n_rtt, 3);
+	l2_teardown(f, afd, lfd);
+}

@@ -1,0 +1,54 @@
+/* Shared pieces of the utcp subcommands; see tools.h. */
+#include "tools.h"
+
+#include "utcp/utcp.h"
+
+#include <string.h>
+#include <unistd.h>
+
+void tool_trace_write(void *ctx, const struct utcp_trace_event *ev)
+{
+	struct tool_trace *t = ctx;
+	char line[1024];
+	size_t n = utcp_trace_json(ev, t->host, line, sizeof(line));
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	line[n] = '\n';
+	fwrite(line, 1, n + 1, t->f);
+}
+
+bool tool_cc_known(const char *name)
+{
+	return strcmp(name, "reno") == 0 || strcmp(name, "textbook") == 0;
+}
+
+void tool_progress_start(struct tool_progress *p, const char *what)
+{
+	p->what = what;
+	p->tty = isatty(STDERR_FILENO) == 1;
+	p->shown = false;
+	clock_gettime(CLOCK_MONOTONIC, &p->last);
+}
+
+void tool_progress_update(struct tool_progress *p, uint64_t done, uint64_t total,
+			  uint64_t sim_us)
+{
+	if (!p->tty)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double dt = (double)(now.tv_sec - p->last.tv_sec) + (now.tv_nsec - p->last.tv_nsec) / 1e9;
+	if (dt < 0.2)
+		return;
+	p->last = now;
+	p->shown = true;
+	fprintf(stderr, "\r%s: %3.0f%%  %.1f MB  %.3f s simulated ", p->what,
+		total ? 100.0 * done / total : 0.0, done / 1e6, sim_us / 1e6);
+	fflush(stderr);
+}
+
+void tool_progress_end(struct tool_progress *p)
+{
+	if (p->shown)
+		fprintf(stderr, "\r\033[K");
+}
