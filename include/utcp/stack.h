@@ -74,7 +74,8 @@ struct utcp_stack_config {
 	utcp_time_us fin_wait_2_timeout; /* orphaned FIN_WAIT_2; default 60 s */
 	uint32_t retries_r1;        /* RFC 9293 3.8.3 R1: default 3 */
 	uint32_t retries_r2;        /* data retransmissions before ETIMEDOUT: default 15 */
-	uint32_t syn_retries;       /* SYN retransmissions before ETIMEDOUT: default 6 */
+	uint32_t syn_retries;       /* SYN retransmissions before ETIMEDOUT: default 7,
+				     * 247 s, for RFC 9293 MUST-23's 3 minutes */
 	uint32_t sndbuf, rcvbuf;    /* default socket buffer sizes (bytes): 4 MiB */
 	uint32_t initial_window;    /* segments; RFC 6928 default 10 */
 	uint16_t port_lo, port_hi;  /* ephemeral range; default 32768..60999 */
@@ -107,6 +108,13 @@ int utcp_iface_add(struct utcp_stack *s, const struct utcp_iface_config *cfg);
  * time `now`. Malformed packets are dropped and counted, never fatal. */
 void utcp_stack_input(struct utcp_stack *s, int iface, const uint8_t *packet,
 		      size_t len, utcp_time_us now);
+
+/* Process a burst of datagrams as one: between begin and end, segments are
+ * processed as they are input but nothing is sent until end, so one ACK
+ * answers all the segments of a connection in the burst (RFC 9293 MUST-58,
+ * MUST-59). A link driver wraps what it read in one go. Calls nest. */
+void utcp_stack_batch_begin(struct utcp_stack *s, utcp_time_us now);
+void utcp_stack_batch_end(struct utcp_stack *s);
 
 /* Let time pass: run every timer due at or before `now`. Returns the time
  * of the next deadline, or UTCP_TIME_NEVER. Times must not go backwards: an

@@ -15,6 +15,7 @@
 #include "util/siphash.h"
 #include "wire/ipv4.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ void utcp_stack_config_default(struct utcp_stack_config *cfg)
 	cfg->fin_wait_2_timeout = UTCP_SEC(60);
 	cfg->retries_r1 = 3;
 	cfg->retries_r2 = 15;
-	cfg->syn_retries = 6;
+	cfg->syn_retries = 7; /* MUST-23: >= 3 minutes (247 s); Linux's 6 is 127 s */
 	cfg->sndbuf = 4u << 20;
 	cfg->rcvbuf = 4u << 20;
 	cfg->initial_window = 10;
@@ -176,6 +177,17 @@ static void advance_clock(struct utcp_stack *s, utcp_time_us now)
 		s->now = now;
 }
 
+void utcp_stack_batch_begin(struct utcp_stack *s, utcp_time_us now)
+{
+	stack_enter(s);
+	advance_clock(s, now);
+}
+
+void utcp_stack_batch_end(struct utcp_stack *s)
+{
+	stack_leave(s);
+}
+
 void utcp_stack_input(struct utcp_stack *s, int iface, const uint8_t *packet,
 		      size_t len, utcp_time_us now)
 {
@@ -193,8 +205,9 @@ static void conn_reschedule(struct usock *u)
 	if (at == UTCP_TIME_NEVER)
 		return; /* a queued entry finds nothing and is dropped */
 	if (!heap_node_queued(&u->timer)) {
-		if (heap_insert(&s->timers, &s->alloc, &u->timer, at) != 0)
-			u->tcp.timer_at[UTCP_TIMER_RTX] = UTCP_TIME_NEVER; /* see note */
+		int err = heap_insert(&s->timers, &s->alloc, &u->timer, at);
+		assert(err == 0); /* room was reserved in usock_new */
+		(void)err;
 	} else if (at < u->timer.at) {
 		heap_update(&s->timers, &u->timer, at);
 	}
@@ -225,9 +238,14 @@ utcp_time_us utcp_stack_next_deadline(const struct utcp_stack *s)
 
 struct usock *usock_new(struct utcp_stack *s)
 {
+	/* Every socket may need a timer slot: reserve it now, so that
+	 * arming a timer can never fail later. */
+	if (heap_reserve(&s->timers, &s->alloc, s->n_socks + 1) != 0)
+		return NULL;
 	struct usock *u = ualloc_zalloc(&s->alloc, sizeof(*u));
 	if (!u)
 		return NULL;
+	s->n_socks++;
 	struct tcp_params p;
 	stack_default_params(s, &p);
 	tcp_conn_init(&u->tcp, &s->host, &p, s->next_id++);
@@ -265,6 +283,7 @@ static void usock_destroy(struct usock *u)
 	else
 		s->all_tail = u->all_prev;
 	tcp_conn_release(&u->tcp);
+	s->n_socks--;
 	ualloc_free(&s->alloc, u, sizeof(*u));
 }
 
@@ -305,6 +324,26 @@ static bool finished(const struct usock *u)
 void conn_sync(struct usock *u)
 {
 	struct utcp_stack *s = u->stack;
+	if (u->tcp.state == UTCP_CLOSED && u->hashed)
+		conn_table_remove(s, u); /* the four-tuple is free again, now */
+	if (u->tcp.state == UTCP_CLOSED && u->bucket && !u->bound)
+		port_detach(u);
+	if (u->out_queued)
+		return;
+	u->out_queued = true;
+	u->out_next = NULL;
+	if (s->out_tail)
+		s->out_tail->out_next = u;
+	else
+		s->out_head = u;
+	s->out_tail = u;
+}
+
+/* Send what the connection has to send, reschedule its timer, queue it
+ * for freeing when finished. */
+static void conn_flush(struct usock *u)
+{
+	struct utcp_stack *s = u->stack;
 	struct tcp_tx tx;
 	unsigned guard = 0;
 	while (tcp_output_next(&u->tcp, s->now, &tx)) {
@@ -312,14 +351,22 @@ void conn_sync(struct usock *u)
 		if (++guard > 1000000)
 			break; /* a bug; never loop forever in a library */
 	}
-	if (u->tcp.state == UTCP_CLOSED && u->hashed)
-		conn_table_remove(s, u); /* the four-tuple is free again */
-	if (u->tcp.state == UTCP_CLOSED && u->bucket && !u->bound)
-		port_detach(u);
 	if (u->kind == USOCK_CONN && finished(u))
 		usock_queue_free(u);
 	else
 		conn_reschedule(u);
+}
+
+static void flush_output(struct utcp_stack *s)
+{
+	struct usock *u;
+	while ((u = s->out_head) != NULL) {
+		s->out_head = u->out_next;
+		if (!s->out_head)
+			s->out_tail = NULL;
+		u->out_queued = false;
+		conn_flush(u);
+	}
 }
 
 void stack_enter(struct utcp_stack *s)
@@ -375,9 +422,13 @@ void stack_leave(struct utcp_stack *s)
 		s->depth--;
 		return;
 	}
-	/* Outermost: events first (the depth stays 1 so that calls made
-	 * from callbacks do not recurse into this), then frees. */
-	dispatch_events(s);
+	/* Outermost: output, then events (the depth stays 1 so that calls
+	 * made from callbacks do not recurse into this; what they queue is
+	 * flushed by the next round), then frees. */
+	do {
+		flush_output(s);
+		dispatch_events(s);
+	} while (s->out_head);
 	free_finished(s);
 	s->depth--;
 }

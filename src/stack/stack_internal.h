@@ -71,7 +71,9 @@ struct usock {
 	/* Timer heap entry at tcp_next_deadline() (or earlier: lazily kept) */
 	struct heap_node timer;
 
-	/* Event and free lists */
+	/* Output, event and free lists */
+	struct usock *out_next;
+	bool out_queued;
 	struct usock *ev_next;
 	bool ev_queued;
 	struct usock *free_next;
@@ -127,11 +129,13 @@ struct utcp_stack {
 	uint32_t fd_next; /* lowest never-used descriptor */
 
 	struct usock *all_head, *all_tail;
+	uint32_t n_socks;
 	uint32_t next_id;
 	uint16_t ip_id;
 
 	/* Deferred work, done when the outermost entry point returns */
 	int depth;
+	struct usock *out_head, *out_tail; /* connections with output to run */
 	struct usock *ev_head, *ev_tail;
 	struct usock *free_head;
 
@@ -142,8 +146,11 @@ struct utcp_stack {
 void stack_enter(struct utcp_stack *s);
 void stack_leave(struct utcp_stack *s);
 struct usock *usock_new(struct utcp_stack *s);
-/* Send whatever the connection has to send, then reschedule its timer
- * and queue it for freeing if it is finished. */
+/* After the protocol layer acted on u: free its four-tuple at once if it
+ * closed, and queue it so that, when the outermost entry point returns,
+ * whatever it has to send is sent (all segments of a batch are processed
+ * before any ACK leaves: RFC 9293 MUST-58/59), its timer is rescheduled,
+ * and it is freed if finished. */
 void conn_sync(struct usock *u);
 void usock_queue_free(struct usock *u);
 void usock_queue_event(struct usock *u);

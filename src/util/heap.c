@@ -96,6 +96,16 @@ static int grow(struct heap *h, struct ualloc *a)
 	return 0;
 }
 
+int heap_reserve(struct heap *h, struct ualloc *a, uint32_t n)
+{
+	while (h->cap < n) {
+		int err = grow(h, a);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int heap_insert(struct heap *h, struct ualloc *a, struct heap_node *node, utcp_time_us at)
 {
 	assert(!heap_node_queued(node));

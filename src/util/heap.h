@@ -34,7 +34,12 @@ static inline bool heap_node_queued(const struct heap_node *n)
 	return n->slot != 0;
 }
 
-/* Insert node (not queued) with key at. Returns 0 or -ENOMEM. */
+/* Make room for n nodes, so that inserting up to n never fails.
+ * Returns 0 or -ENOMEM (the heap is unchanged and still usable). */
+int heap_reserve(struct heap *h, struct ualloc *a, uint32_t n);
+
+/* Insert node (not queued) with key at. Returns 0 or -ENOMEM (never when
+ * room was reserved). */
 int heap_insert(struct heap *h, struct ualloc *a, struct heap_node *node,
 		utcp_time_us at);
 

@@ -38,6 +38,16 @@ static void l2_read(struct fixture *f, int fd, uint32_t n, uint32_t *off)
 	*off += n;
 }
 
+/* Bytes B's application could read now. */
+static size_t l2_recv_queue(struct fixture *f, int bfd)
+{
+	struct utcp_tcp_info info;
+	size_t len = sizeof(info);
+	REQUIRE_EQ(utcp_getsockopt(fx_stack(f, FX_B), bfd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info,
+				   &len), 0);
+	return info.recv_queue;
+}
+
 /* Handshake as the lesson sets it up; returns B's accepted fd, A's in *afd. */
 static int l2_setup(struct fixture *f, int *lfd, int *afd)
 {
@@ -197,13 +207,21 @@ TEST(lesson_l2_sliding_window)
 	fx_free(f);
 }
 
-/* B's application: after A's data and FIN, read the rest (2048 + 2048
- * when the lesson's windows apply), check it, and close. */
+/* B's application: read the rest in pieces of up to 2048 bytes (waiting
+ * 100 ms whenever nothing is there), check it, and close. */
 static void l2_finish(struct fixture *f, int bfd, uint32_t *off)
 {
 	struct utcp_stack *b = fx_stack(f, FX_B);
-	while (*off < L2_TOTAL)
-		l2_read(f, bfd, L2_TOTAL - *off < 2048 ? L2_TOTAL - *off : 2048, off);
+	for (int waits = 0; *off < L2_TOTAL && waits < 100;) {
+		uint32_t n = L2_TOTAL - *off < 2048 ? L2_TOTAL - *off : 2048;
+		uint32_t queued = (uint32_t)l2_recv_queue(f, bfd);
+		if (queued == 0) {
+			fx_run(f, UTCP_MS(100));
+			waits++;
+			continue;
+		}
+		l2_read(f, bfd, n < queued ? n : queued, off);
+	}
 	char buf[16];
 	CHECK_EQ(utcp_recv(b, bfd, buf, sizeof(buf), 0), 0); /* end of stream */
 	fx_run(f, UTCP_MS(100));
@@ -352,4 +370,75 @@ TEST(flow_zero_window_probes_back_off)
 	}
 	CHECK_EQ(n_rtt, 3);
 	l2_teardown(f, afd, lfd);
+}
+
+/*
+ * Silly window syndrome avoidance (RFC 9293 3.8.6.2) on the lesson's
+ * path. Receiver (3.8.6.2.2): with B's window at zero, its application
+ * reads 500 bytes, less than min(buffer / 2, MSS) = 1024: the window
+ * stays 0, also in the answer to A's probe. Reading 600 more frees 1100:
+ * now it opens. Sender (3.8.6.2.1): A sends one full segment into it and
+ * holds the 76 bytes the window leaves (less than an MSS and than half
+ * the largest window, 3072), until the persist timer lets it go.
+ */
+TEST(flow_silly_window_avoidance)
+{
+	struct fx_opts o = {0};
+	struct fixture *f = fx_new(&o);
+	int lfd, afd;
+	uint32_t off = 0;
+	int bfd = l2_setup(f, &lfd, &afd);
+	l2_write_all(f, afd);
+	fx_run_until(f, UTCP_MS(150));
+	l2_read(f, bfd, 500, &off);
+	fx_run_until(f, UTCP_MS(400));
+	l2_read(f, bfd, 600, &off);
+	fx_run_until(f, UTCP_MS(1000));
+	l2_finish(f, bfd, &off);
+	CHECK_EQ(off, L2_TOTAL);
+
+	FX_EXPECT_SENT(f, FX_A, 8,
+		       "6145(1) ack 8001 win 4096",        /* 320 ms: probe */
+		       "6145(1024) ack 8001 win 4096",     /* 410 ms: one MSS of 1100 */
+		       "7169(76) ack 8001 win 4096",       /* 670 ms: persist */
+		       "FIN 7245(948) ack 8001 win 4096",
+		       "8194(0) ack 8002 win 4096");
+	FX_EXPECT_SENT(f, FX_B, 3,
+		       "8001(0) ack 6145 win 0",    /* 110 ms: full */
+		       "8001(0) ack 6145 win 0",    /* 330 ms: 500 free, still 0 */
+		       "8001(0) ack 6145 win 1100", /* 400 ms: 1100 free */
+		       "8001(0) ack 7169 win 76",   /* the rest of the 1100 */
+		       "8001(0) ack 7245 win 0",
+		       "8001(0) ack 7245 win 2048",
+		       "8001(0) ack 7245 win 4096",
+		       "8001(0) ack 8194 win 5196",
+		       "8001(0) ack 8194 win 6144",
+		       "FIN 8001(0) ack 8194 win 6144");
+	CHECK_EQ(l2_sent_at(f, FX_B, 4), UTCP_MS(330));
+	CHECK_EQ(l2_sent_at(f, FX_B, 5), UTCP_MS(400));
+	CHECK_EQ(l2_sent_at(f, FX_A, 9), UTCP_MS(410));
+	CHECK_EQ(l2_sent_at(f, FX_B, 6), UTCP_MS(460)); /* delayed ACK */
+	/* The 76 bytes wait for the persist timer: one RTO after the window
+	 * of 76 arrived at 470 ms. */
+	CHECK_EQ(l2_sent_at(f, FX_A, 10), UTCP_MS(670));
+	l2_teardown(f, afd, lfd);
+}
+
+TEST(flow_zzz_explore_fin_zero_window)
+{
+	struct fx_opts o = {0};
+	struct fixture *f = fx_new(&o);
+	int lfd, afd;
+	uint32_t off = 0;
+	int bfd = l2_setup(f, &lfd, &afd);
+	uint8_t data[6144];
+	for (uint32_t i = 0; i < sizeof(data); i++)
+		data[i] = l2_byte(i);
+	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), afd, data, sizeof(data), 0), 6144);
+	fx_run_until(f, UTCP_MS(200));
+	REQUIRE_EQ(utcp_shutdown(fx_stack(f, FX_A), afd, UTCP_SHUT_WR), 0);
+	fx_run_until(f, UTCP_SEC(2000));
+	if (getenv("DUMP")) dbg_dump(f);
+	(void)off; (void)bfd; (void)lfd;
+	fx_free(f);
 }

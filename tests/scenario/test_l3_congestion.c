@@ -471,6 +471,11 @@ TEST(cc_newreno_partial_ack_two_losses_one_recovery)
 	CHECK_EQ(l3_sent_at(f, FX_A, 12), UTCP_MS(120));
 	CHECK_EQ(l3_sent_at(f, FX_A, 13), UTCP_MS(140));
 	CHECK_EQ(l3_sent_at(f, FX_B, 9), UTCP_MS(150));
+	/* The first ACK (segments 1 and 2) grows cwnd by 2 SMSS: byte
+	 * counting with L = 2 SMSS (RFC 3465 2.2). */
+	const struct utcp_trace_event *ack[4];
+	REQUIRE_EQ(l3_cc_events(f, FX_A, UTCP_CC_ACK, ack, 4), 1);
+	CHECK_EQ(ack[0]->u.cc.cwnd, 12000);
 	/* Eight segments out at the third duplicate: ssthresh 4000, cwnd
 	 * 7000; three more duplicates inflate it to 10000. */
 	L3_EXPECT_CC(f, UTCP_CC_FAST_RETRANSMIT, UTCP_MS(120), 7000, 4000, 8000);
