@@ -177,11 +177,12 @@ static void update_window(struct tcp_conn *c, const struct tcp_seg *seg,
 	if (new_wnd > c->max_snd_wnd)
 		c->max_snd_wnd = new_wnd;
 	if (new_wnd > 0 && (old == 0 || c->probe_out)) {
-		/* The window opened: leave persist mode. A probe byte the
-		 * receiver dropped is sent again as ordinary data. */
+		/* The window opened: leave persist mode. What is still out
+		 * lay past the closed window (a probe byte, a FIN) and was
+		 * dropped: it is sent again as ordinary data. */
 		c->persist_backoff = 0;
 		tcp_timer_stop(c, UTCP_TIMER_PERSIST);
-		if (c->probe_out && seq_gt(c->snd_nxt, c->snd_una))
+		if (seq_gt(c->snd_nxt, c->snd_una))
 			c->snd_nxt = c->snd_una;
 		c->probe_out = false;
 	}

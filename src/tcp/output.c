@@ -172,6 +172,39 @@ static bool small_segment_ok(const struct tcp_conn *c, uint32_t len, uint32_t av
 	return false;
 }
 
+/* RFC 5681 4.1: after an idle period longer than the RTO, restart from
+ * at most the initial window (the algorithm may do otherwise). */
+static void restart_after_idle(struct tcp_conn *c, utcp_time_us now)
+{
+	uint32_t before = c->cc.cwnd;
+	if (c->cc_ops->after_idle) {
+		c->cc_ops->after_idle(&c->cc);
+	} else {
+		uint32_t rw = tcp_cc_initial_window_bytes(c->cc.mss, c->cc.initial_window);
+		c->cc.cwnd = min_u32(c->cc.cwnd, rw);
+	}
+	if (c->cc.cwnd != before)
+		tcp_trace_cc(c, UTCP_CC_IDLE_RESTART, now);
+}
+
+/* May a FIN go alone (no data with it) now? Its sequence number needs
+ * room in the peer's window as an octet would: into a closed window it
+ * waits, and the persist timer's probe carries it (RFC 9293 3.8.6.1), so
+ * that a peer answering with a zero window keeps the connection open for
+ * as long as it answers (MUST-37) instead of the retransmission timer
+ * giving up after R2 while every FIN is acknowledged. */
+static bool lone_fin_ok(struct tcp_conn *c, bool probe)
+{
+	if (probe) {
+		if (c->snd_wnd == 0)
+			c->probe_out = true;
+		TCP_STAT(c, tcp_zero_window_probe);
+		return true;
+	}
+	/* Resending it (go-back-N after a timeout), or room for it. */
+	return seq_lt(c->snd_nxt, c->snd_max) || c->snd_wnd > c->snd_nxt - c->snd_una;
+}
+
 /* New data (or its retransmission after a timeout), a FIN, or a probe. */
 static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 {
@@ -199,23 +232,12 @@ static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 		len = 0;
 	}
 	bool fin = fin_due && c->snd_nxt + len == c->snd_fin_seq;
-	if (len == 0 && !fin)
+	if (len == 0 && (!fin || !lone_fin_ok(c, probe)))
 		return false;
 
 	if (c->snd_una == c->snd_max && len > 0 && c->last_send_at &&
-	    now - c->last_send_at > tcp_rto(c) && tcp_state_synchronized(c->state)) {
-		/* RFC 5681 4.1: restart from at most the initial window. */
-		uint32_t before = c->cc.cwnd;
-		if (c->cc_ops->after_idle) {
-			c->cc_ops->after_idle(&c->cc);
-		} else {
-			uint32_t rw = tcp_cc_initial_window_bytes(c->cc.mss,
-								  c->cc.initial_window);
-			c->cc.cwnd = min_u32(c->cc.cwnd, rw);
-		}
-		if (c->cc.cwnd != before)
-			tcp_trace_cc(c, UTCP_CC_IDLE_RESTART, now);
-	}
+	    now - c->last_send_at > tcp_rto(c) && tcp_state_synchronized(c->state))
+		restart_after_idle(c, now);
 	uint32_t seq = c->snd_nxt;
 	fill_data(c, tx, seq, len, fin);
 	if (!tx->retransmit && len > 0 && c->rtt_start_at == UTCP_TIME_NEVER) {

@@ -6,9 +6,10 @@
  *             we are not probing a zero window; restarted by every ACK of
  *             new data (RFC 6298 5.1-5.3); on expiry: back off, go back to
  *             SND.UNA, slow start (RFC 5681 3.1), give up after R2.
- *  PERSIST    armed while data waits, nothing is in flight and the window
- *             does not let it go (zero window, or sender SWS holding a
- *             runt back); on expiry: probe (RFC 9293 3.8.6.1), back off.
+ *  PERSIST    armed while data or a FIN waits, nothing is in flight (but
+ *             the probe) and the window does not let it go (zero window,
+ *             or sender SWS holding a runt back); on expiry: probe (RFC
+ *             9293 3.8.6.1) with one octet or the FIN, back off.
  *  DELACK     armed when in-order data arrives and no ACK is due yet;
  *             stopped by any segment we send (it carries the ACK).
  *  KEEPALIVE  armed on establishment when SO_KEEPALIVE is on; probes after
@@ -62,18 +63,28 @@ static uint32_t unsent_bytes(const struct tcp_conn *c)
 	return off < c->sndbuf.len ? c->sndbuf.len - off : 0;
 }
 
+/* Persist mode (RFC 9293 3.8.6.1): data or a FIN waits for a window
+ * that does not take it, with nothing in flight but the probe itself:
+ * our probe byte, or a FIN a closed window left unacknowledged. Probes
+ * answered keep the connection alive (MUST-37): the retransmission timer
+ * (and its R2 limit) stays off. */
+static bool persisting(const struct tcp_conn *c)
+{
+	uint32_t flight = tcp_flight(c);
+	if (flight == 0)
+		return unsent_bytes(c) > 0 || (c->fin_queued && !tcp_fin_sent(c));
+	if (flight > 1)
+		return false;
+	return c->probe_out || (c->snd_wnd == 0 && tcp_fin_sent(c));
+}
+
 void tcp_timers_update_send(struct tcp_conn *c, utcp_time_us now)
 {
 	if (c->state == UTCP_CLOSED || c->state == UTCP_LISTEN ||
 	    c->state == UTCP_TIME_WAIT)
 		return;
 	uint32_t flight = tcp_flight(c);
-	/* Persist mode: data waits with nothing in flight, or only our probe
-	 * byte is out. Probes answered keep the connection alive (MUST-37):
-	 * the retransmission timer (and its R2 limit) stays off. */
-	bool probing = (unsent_bytes(c) > 0 && flight == 0) ||
-		       (c->probe_out && flight <= 1);
-	if (probing && tcp_state_synchronized(c->state)) {
+	if (persisting(c) && tcp_state_synchronized(c->state)) {
 		tcp_timer_stop(c, UTCP_TIMER_RTX);
 		if (!tcp_timer_armed(c, UTCP_TIMER_PERSIST)) {
 			/* SHLD-29/30: first probe after one RTO, then back off
@@ -154,8 +165,8 @@ static void on_persist(struct tcp_conn *c, utcp_time_us now)
 {
 	(void)now;
 	c->probe_now = true;
-	if (c->probe_out)
-		c->snd_nxt = c->snd_una; /* probe with the same byte again */
+	if (tcp_flight(c) > 0)
+		c->snd_nxt = c->snd_una; /* probe with the same byte (or FIN) again */
 	if (c->persist_backoff < 30)
 		c->persist_backoff++;
 }

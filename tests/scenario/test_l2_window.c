@@ -12,8 +12,6 @@
  * segments with the FIN on the second. That consistent version is tested.
  */
 #include "fixture.h"
-#include <stdlib.h>
-#include "/tmp/l23/dump.h"
 
 #define L2_TOTAL 8192
 
@@ -76,13 +74,20 @@ static int l2_setup(struct fixture *f, int *lfd, int *afd)
 	return bfd;
 }
 
+/* A's application writes the first n bytes of the stream at once. */
+static void l2_write(struct fixture *f, int afd, uint32_t n)
+{
+	uint8_t data[L2_TOTAL];
+	REQUIRE(n <= sizeof(data));
+	for (uint32_t i = 0; i < n; i++)
+		data[i] = l2_byte(i);
+	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), afd, data, n, 0), n);
+}
+
 /* A's application writes all 8192 bytes at once and shuts down writing. */
 static void l2_write_all(struct fixture *f, int afd)
 {
-	uint8_t data[L2_TOTAL];
-	for (uint32_t i = 0; i < L2_TOTAL; i++)
-		data[i] = l2_byte(i);
-	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), afd, data, L2_TOTAL, 0), L2_TOTAL);
+	l2_write(f, afd, L2_TOTAL);
 	REQUIRE_EQ(utcp_shutdown(fx_stack(f, FX_A), afd, UTCP_SHUT_WR), 0);
 }
 
@@ -93,6 +98,41 @@ static utcp_time_us l2_sent_at(struct fixture *f, int h, size_t n)
 	size_t k = fx_sent(f, h, sent, 64);
 	REQUIRE(n < k);
 	return sent[n]->ev.at;
+}
+
+/* B's application: read the rest of `total` bytes in pieces of up to
+ * 2048 (waiting 100 ms whenever nothing is there), check it, see the end
+ * of the stream, and close 100 ms later. */
+static void l2_finish(struct fixture *f, int bfd, uint32_t *off, uint32_t total)
+{
+	struct utcp_stack *b = fx_stack(f, FX_B);
+	for (int waits = 0; *off < total && waits < 100;) {
+		uint32_t n = total - *off < 2048 ? total - *off : 2048;
+		uint32_t queued = (uint32_t)l2_recv_queue(f, bfd);
+		if (queued == 0) {
+			fx_run(f, UTCP_MS(100));
+			waits++;
+			continue;
+		}
+		l2_read(f, bfd, n < queued ? n : queued, off);
+	}
+	char buf[16];
+	CHECK_EQ(utcp_recv(b, bfd, buf, sizeof(buf), 0), 0); /* end of stream */
+	fx_run(f, UTCP_MS(100));
+	REQUIRE_EQ(utcp_close(b, bfd), 0);
+	fx_run(f, UTCP_MS(100));
+}
+
+/* The end every L2 variant shares: both sockets closed, TIME_WAIT
+ * (2 * MSL, 60 s) over, nothing left. */
+static void l2_teardown(struct fixture *f, int afd, int lfd)
+{
+	REQUIRE_EQ(utcp_close(fx_stack(f, FX_A), afd), 0);
+	REQUIRE_EQ(utcp_close(fx_stack(f, FX_B), lfd), 0);
+	fx_run(f, UTCP_SEC(61));
+	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
+	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
+	fx_free(f);
 }
 
 TEST(lesson_l2_sliding_window)
@@ -141,7 +181,6 @@ TEST(lesson_l2_sliding_window)
 	REQUIRE_EQ(utcp_close(b, bfd), 0);
 	fx_run(f, UTCP_MS(100));
 
-	if (getenv("DUMP")) dbg_dump(f);
 	FX_EXPECT_SENT(f, FX_A, 0,
 		       "SYN 0(0) win 4096 <mss 1460>",
 		       "1(0) ack 8001 win 4096",
@@ -199,45 +238,7 @@ TEST(lesson_l2_sliding_window)
 			n_cc++;
 	CHECK_EQ(n_cc, 1);
 
-	REQUIRE_EQ(utcp_close(a, afd), 0);
-	REQUIRE_EQ(utcp_close(b, lfd), 0);
-	fx_run(f, UTCP_SEC(61)); /* TIME_WAIT: 2 * MSL (30 s) */
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
-}
-
-/* B's application: read the rest in pieces of up to 2048 bytes (waiting
- * 100 ms whenever nothing is there), check it, and close. */
-static void l2_finish(struct fixture *f, int bfd, uint32_t *off)
-{
-	struct utcp_stack *b = fx_stack(f, FX_B);
-	for (int waits = 0; *off < L2_TOTAL && waits < 100;) {
-		uint32_t n = L2_TOTAL - *off < 2048 ? L2_TOTAL - *off : 2048;
-		uint32_t queued = (uint32_t)l2_recv_queue(f, bfd);
-		if (queued == 0) {
-			fx_run(f, UTCP_MS(100));
-			waits++;
-			continue;
-		}
-		l2_read(f, bfd, n < queued ? n : queued, off);
-	}
-	char buf[16];
-	CHECK_EQ(utcp_recv(b, bfd, buf, sizeof(buf), 0), 0); /* end of stream */
-	fx_run(f, UTCP_MS(100));
-	REQUIRE_EQ(utcp_close(b, bfd), 0);
-	fx_run(f, UTCP_MS(100));
-}
-
-/* The end every L2 variant shares: both sockets closed, TIME_WAIT over. */
-static void l2_teardown(struct fixture *f, int afd, int lfd)
-{
-	REQUIRE_EQ(utcp_close(fx_stack(f, FX_A), afd), 0);
-	REQUIRE_EQ(utcp_close(fx_stack(f, FX_B), lfd), 0);
-	fx_run(f, UTCP_SEC(61));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
+	l2_teardown(f, afd, lfd);
 }
 
 /*
@@ -262,7 +263,7 @@ TEST(flow_zero_window_lost_update_recovered_by_probe)
 	l2_read(f, bfd, 2048, &off); /* t = 150 ms, as in the lesson */
 	l2_read(f, bfd, 2048, &off);
 	fx_run(f, UTCP_MS(350));     /* t = 500 ms */
-	l2_finish(f, bfd, &off);
+	l2_finish(f, bfd, &off, L2_TOTAL);
 	CHECK_EQ(off, L2_TOTAL);
 
 	FX_EXPECT_SENT(f, FX_A, 0,
@@ -323,7 +324,7 @@ TEST(flow_zero_window_probes_back_off)
 	fx_run_until(f, UTCP_MS(3200)); /* B's application sleeps */
 	l2_read(f, bfd, 2048, &off);
 	fx_run(f, UTCP_MS(500));
-	l2_finish(f, bfd, &off);
+	l2_finish(f, bfd, &off, L2_TOTAL);
 	CHECK_EQ(off, L2_TOTAL);
 
 	FX_EXPECT_SENT(f, FX_A, 8,
@@ -394,7 +395,7 @@ TEST(flow_silly_window_avoidance)
 	fx_run_until(f, UTCP_MS(400));
 	l2_read(f, bfd, 600, &off);
 	fx_run_until(f, UTCP_MS(1000));
-	l2_finish(f, bfd, &off);
+	l2_finish(f, bfd, &off, L2_TOTAL);
 	CHECK_EQ(off, L2_TOTAL);
 
 	FX_EXPECT_SENT(f, FX_A, 8,
@@ -424,21 +425,170 @@ TEST(flow_silly_window_avoidance)
 	l2_teardown(f, afd, lfd);
 }
 
-TEST(flow_zzz_explore_fin_zero_window)
+/*
+ * RFC 9293 3.8.6.1 (MUST-36, MUST-37) for a FIN: A's 6144 bytes fill B's
+ * window exactly, and A shuts down writing while the window is zero. The
+ * FIN waits for the window as data would, and goes as the persist
+ * timer's probe; B answers every probe with its zero window, for longer
+ * than the retransmission timer's R2 retries would last (15, about 925 s
+ * here), and the connection stays open. When B reads, the window opens
+ * and the FIN is taken at once.
+ */
+TEST(flow_fin_waits_for_zero_window)
 {
 	struct fx_opts o = {0};
 	struct fixture *f = fx_new(&o);
+	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd, afd;
 	uint32_t off = 0;
 	int bfd = l2_setup(f, &lfd, &afd);
-	uint8_t data[6144];
-	for (uint32_t i = 0; i < sizeof(data); i++)
-		data[i] = l2_byte(i);
-	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), afd, data, sizeof(data), 0), 6144);
+	l2_write(f, afd, 6144); /* at 100 ms; "ack 6145 win 0" at 120 ms */
 	fx_run_until(f, UTCP_MS(200));
-	REQUIRE_EQ(utcp_shutdown(fx_stack(f, FX_A), afd, UTCP_SHUT_WR), 0);
-	fx_run_until(f, UTCP_SEC(2000));
-	if (getenv("DUMP")) dbg_dump(f);
-	(void)off; (void)bfd; (void)lfd;
+	REQUIRE_EQ(utcp_shutdown(a, afd, UTCP_SHUT_WR), 0);
+	fx_run_until(f, UTCP_SEC(1000)); /* B's application sleeps */
+	CHECK_EQ(fx_state(f, FX_A, afd), UTCP_FIN_WAIT_1);
+	l2_read(f, bfd, 2048, &off);
+	fx_run(f, UTCP_MS(100));
+	CHECK_EQ(fx_state(f, FX_A, afd), UTCP_FIN_WAIT_2);
+	l2_finish(f, bfd, &off, 6144);
+
+	/* The probes: one RTO (200 ms) after the FIN was queued, then
+	 * doubling up to the maximum RTO (120 s). */
+	static const uint32_t probe_ms[] = {400,    800,    1600,   3200,   6400,   12800,
+					    25600,  51200,  102400, 204800, 324800, 444800,
+					    564800, 684800, 804800, 924800};
+	enum { NP = sizeof(probe_ms) / sizeof(probe_ms[0]) };
+	const struct fx_event *sa[64], *sb[64];
+	size_t na = fx_sent(f, FX_A, sa, 64), nb = fx_sent(f, FX_B, sb, 64);
+	REQUIRE_EQ(na, 8 + NP + 2);
+	REQUIRE_EQ(nb, 4 + NP + 5);
+	char got[160];
+	for (size_t i = 0; i < NP; i++) {
+		CHECK_STR(fx_seg_str(&sa[8 + i]->ev.u.seg, got, sizeof(got)),
+			  "FIN 6145(0) ack 8001 win 4096");
+		CHECK_EQ(sa[8 + i]->ev.at, UTCP_MS(probe_ms[i]));
+		CHECK_STR(fx_seg_str(&sb[4 + i]->ev.u.seg, got, sizeof(got)),
+			  "8001(0) ack 6145 win 0");
+	}
+	FX_EXPECT_SENT(f, FX_A, 8 + NP,
+		       "FIN 6145(0) ack 8001 win 4096", /* the window opened */
+		       "6146(0) ack 8002 win 4096");
+	FX_EXPECT_SENT(f, FX_B, 4 + NP,
+		       "8001(0) ack 6145 win 2048", /* B reads at 1000 s */
+		       "8001(0) ack 6146 win 2048", /* the FIN taken */
+		       "8001(0) ack 6146 win 4096",
+		       "8001(0) ack 6146 win 6144",
+		       "FIN 8001(0) ack 6146 win 6144");
+	CHECK_EQ(sa[8 + NP]->ev.at, UTCP_SEC(1000) + UTCP_MS(10));
+	struct utcp_stats st;
+	utcp_stack_stats(a, &st);
+	CHECK_EQ(st.tcp_conn_timeout, 0);
+	CHECK_EQ(st.tcp_timeout, 0);
+	CHECK_EQ(st.tcp_zero_window_probe, NP);
+	CHECK_EQ(off, 6144);
+	l2_teardown(f, afd, lfd);
+}
+
+/* A raw peer P (ISN 700, window 100) connects to A (ISS 5000); A sends
+ * 100 bytes and its FIN in one segment; P takes the data, not the FIN (a
+ * receiver may treat a FIN at the very edge of its window as outside it),
+ * and answers with a zero window. Returns A's descriptor, the listener's
+ * in *lfd; the ACK leaves P at the time returned in *t0. */
+static int l2_raw_fin_refused(struct fixture *f, int *lfd, utcp_time_us *t0)
+{
+	struct utcp_stack *a = fx_stack(f, FX_A);
+	*lfd = fx_listen(f, FX_A, 80, 5000);
+	fx_setint(f, FX_A, *lfd, UTCP_SOL_SOCKET, UTCP_SO_RCVBUF, 4096);
+	fx_setint(f, FX_A, *lfd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, 4096);
+	uint32_t iss;
+	int afd = fx_raw_accept(f, *lfd, 4000, 80, 700, 100, &iss);
+	REQUIRE_EQ(iss, 5000);
+	static const uint8_t msg[100];
+	/* In one batch, so that the data and the FIN leave together. */
+	utcp_stack_batch_begin(a, fx_now(f));
+	REQUIRE_EQ(utcp_send(a, afd, msg, sizeof(msg), 0), 100);
+	REQUIRE_EQ(utcp_shutdown(a, afd, UTCP_SHUT_WR), 0);
+	utcp_stack_batch_end(a);
+	fx_run(f, UTCP_MS(10));
+	FX_RAW_EXPECT(f, "FIN 5001(100) ack 701 win 4096");
+	*t0 = fx_now(f);
+	fx_raw_send(f, 4000, 80, UTCP_TH_ACK, 701, 5101, 0, NULL, 0, NULL);
+	return afd;
+}
+
+/* P opens its window and closes too; A's FIN goes at once and A ends in
+ * TIME_WAIT, which then runs out. */
+static void l2_raw_fin_finish(struct fixture *f, int afd, int lfd)
+{
+	struct utcp_stack *a = fx_stack(f, FX_A);
+	fx_raw_send(f, 4000, 80, UTCP_TH_ACK, 701, 5101, 1000, NULL, 0, NULL);
+	fx_run(f, UTCP_MS(20));
+	const struct fx_raw_seg *s = FX_RAW_EXPECT(f, "FIN 5101(0) ack 701 win 4096");
+	REQUIRE(s != NULL);
+	CHECK_EQ(s->at, fx_now(f)); /* sent as the window update arrived */
+	fx_raw_send(f, 4000, 80, UTCP_TH_ACK | UTCP_TH_FIN, 701, 5102, 1000, NULL, 0, NULL);
+	fx_run(f, UTCP_MS(20));
+	FX_RAW_EXPECT(f, "5102(0) ack 702 win 4096");
+	FX_RAW_EXPECT_NONE(f);
+	CHECK_EQ(fx_state(f, FX_A, afd), UTCP_TIME_WAIT);
+	struct utcp_stats st;
+	utcp_stack_stats(a, &st);
+	CHECK_EQ(st.tcp_conn_timeout, 0);
+	CHECK_EQ(st.tcp_timeout, 0);
+	REQUIRE_EQ(utcp_close(a, afd), 0);
+	REQUIRE_EQ(utcp_close(a, lfd), 0);
+	fx_run(f, UTCP_SEC(61));
+	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
 	fx_free(f);
+}
+
+/*
+ * The FIN rule when the FIN was already out and the window closed before
+ * it: the FIN, alone in flight, is now A's zero-window probe, resent by
+ * the persist timer, never counted against R2, for as long as P answers
+ * (1000 s here); sent again at once when the window opens.
+ */
+TEST(flow_fin_refused_by_zero_window_is_probed)
+{
+	struct fx_opts o = {.raw_peer = true}; /* 10 ms each way */
+	struct fixture *f = fx_new(&o);
+	int lfd;
+	utcp_time_us t0;
+	int afd = l2_raw_fin_refused(f, &lfd, &t0);
+	/* The first probe leaves one RTO (200 ms) after the ACK reached A
+	 * (10 ms) and reaches P 10 ms later; then the interval doubles, up
+	 * to the maximum RTO (120 s). P answers each with its zero window. */
+	utcp_time_us want = t0 + UTCP_MS(10) + UTCP_MS(200) + UTCP_MS(10);
+	utcp_time_us gap = UTCP_MS(200);
+	int probes = 0;
+	while (fx_now(f) < t0 + UTCP_SEC(1000)) {
+		fx_run(f, UTCP_MS(500));
+		const struct fx_raw_seg *s;
+		while ((s = fx_raw_next(f)) != NULL) {
+			char got[160];
+			CHECK_STR(fx_raw_str(s, got, sizeof(got)), "FIN 5101(0) ack 701 win 4096");
+			CHECK_EQ(s->at, want);
+			gap = 2 * gap < UTCP_SEC(120) ? 2 * gap : UTCP_SEC(120);
+			want = s->at + gap;
+			probes++;
+			fx_raw_send(f, 4000, 80, UTCP_TH_ACK, 701, 5101, 0, NULL, 0, NULL);
+		}
+	}
+	CHECK_EQ(probes, 16);
+	CHECK_EQ(fx_state(f, FX_A, afd), UTCP_FIN_WAIT_1);
+	l2_raw_fin_finish(f, afd, lfd);
+}
+
+/* The window opens before the first probe: the refused FIN lay past the
+ * closed window, so it is sent again at once, not one RTO later. */
+TEST(flow_fin_refused_sent_again_when_window_opens)
+{
+	struct fx_opts o = {.raw_peer = true};
+	struct fixture *f = fx_new(&o);
+	int lfd;
+	utcp_time_us t0;
+	int afd = l2_raw_fin_refused(f, &lfd, &t0);
+	fx_run(f, UTCP_MS(100));
+	FX_RAW_EXPECT_NONE(f);
+	l2_raw_fin_finish(f, afd, lfd);
 }

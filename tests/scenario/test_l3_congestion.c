@@ -6,8 +6,6 @@
  * delayed ACKs (RFC 9293 3.7.4, 3.8.6.3).
  */
 #include "fixture.h"
-#include <stdlib.h>
-#include "/tmp/l23/dump.h"
 
 /* --- a bulk transfer on a path with a fixed delay ---------------------- */
 
@@ -53,7 +51,10 @@ static size_t l3_rounds(struct fixture *f, struct l3_round *r, size_t max)
 
 /* A bulk connection A -> B: MSS 1000 both ways, B acknowledges every
  * segment at once (delayed ACKs off) and has a 4 MiB window, A queues
- * 1 MiB. cc is A's algorithm; iw and ssthresh_segs (0: default) its
+ * 1 MiB at t = 100 ms (far more than the measured rounds carry, so A is
+ * never short of data and B's window never limits it; B reads only at
+ * the end, so no window update ever mixes with the ACK clock). cc is A's
+ * algorithm; iw and ssthresh_segs (0: default) its
  * initial window and initial ssthresh. Returns B's listener; A's and B's
  * connections in *afd, *bfd. */
 static int l3_bulk_setup(struct fixture *f, const char *cc, uint32_t iw,
@@ -117,8 +118,8 @@ static void l3_bulk_finish(struct fixture *f, int lfd, int afd, int bfd)
 
 /* On a path whose RTT never varies, every RTT sample A takes must be that
  * RTT: Karn's rule (RFC 6298 section 3) keeps retransmissions, and the
- * waits they cause, out of the measurement. When want_ms is not NULL, the
- * samples must also be taken exactly at those times (n of them). */
+ * waits they cause, out of the measurement. The samples must also be
+ * taken exactly at the n times want_ms (milliseconds). */
 static void l3_check_rtt_samples(struct fixture *f, uint32_t rtt_us, const uint32_t *want_ms,
 				 size_t n, int line)
 {
@@ -130,13 +131,13 @@ static void l3_check_rtt_samples(struct fixture *f, uint32_t rtt_us, const uint3
 		if (e->ev.u.rtt.sample_us != rtt_us)
 			test_fail_at(__FILE__, line, "RTT sample %u us at %.3f ms, want %u",
 				     e->ev.u.rtt.sample_us, e->ev.at / 1000.0, rtt_us);
-		if (want_ms && (k >= n || e->ev.at != UTCP_MS(want_ms[k])))
-			test_fail_at(__FILE__, line, "RTT sample %zu at %.3f ms, want %s%u", k,
-				     e->ev.at / 1000.0, k < n ? "" : "none, past ",
+		if (k >= n || e->ev.at != UTCP_MS(want_ms[k]))
+			test_fail_at(__FILE__, line, "RTT sample %zu at %.3f ms, want %s%u ms", k,
+				     e->ev.at / 1000.0, k < n ? "" : "none, the last at ",
 				     want_ms[k < n ? k : n - 1]);
 		k++;
 	}
-	if (want_ms && k != n)
+	if (k != n)
 		test_fail_at(__FILE__, line, "%zu RTT samples, want %zu", k, n);
 }
 #define L3_CHECK_RTT(f, rtt_us, ...)                                                  \
@@ -150,20 +151,16 @@ static void l3_check_rtt_samples(struct fixture *f, uint32_t rtt_us, const uint3
 
 /* A connection A -> B for n whole segments of L3_MSS: ISNs 100 and 800,
  * 16 KiB buffers (no window scaling: windows print as bytes), A's
- * algorithm `cc`. B acknowledges as configured (delayed ACKs on unless
- * quickack). A queues n * L3_MSS bytes at t = L3_START. Returns B's
- * listener. */
+ * algorithm `cc`, B's delayed ACKs as its stack is configured. A queues
+ * n * L3_MSS bytes at t = L3_START. Returns B's listener. */
 #define L3_START UTCP_MS(100)
-static int l3_small_setup(struct fixture *f, const char *cc, bool quickack, uint32_t n,
-			  int *afd, int *bfd)
+static int l3_small_setup(struct fixture *f, const char *cc, uint32_t n, int *afd, int *bfd)
 {
 	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd = fx_listen(f, FX_B, 80, 800);
 	fx_setint(f, FX_B, lfd, UTCP_SOL_TCP, UTCP_TCP_MAXSEG, L3_MSS);
 	fx_setint(f, FX_B, lfd, UTCP_SOL_SOCKET, UTCP_SO_RCVBUF, 16384);
 	fx_setint(f, FX_B, lfd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, 16384);
-	if (quickack)
-		fx_setint(f, FX_B, lfd, UTCP_SOL_TCP, UTCP_TCP_QUICKACK, 1);
 	*afd = utcp_socket(a);
 	REQUIRE(*afd >= 0);
 	fx_setint(f, FX_A, *afd, UTCP_SOL_TCP, UTCP_TCP_MAXSEG, L3_MSS);
@@ -237,6 +234,35 @@ static size_t l3_cc_events(struct fixture *f, int h, enum utcp_cc_event why,
 	return n;
 }
 
+/* A's trace events of one type, in order; returns how many. */
+static size_t l3_events(struct fixture *f, enum utcp_trace_type type,
+			const struct utcp_trace_event **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->n_ev; i++)
+		if (f->ev[i].host == FX_A && f->ev[i].ev.type == type) {
+			if (n < max)
+				out[n] = &f->ev[i].ev;
+			n++;
+		}
+	return n;
+}
+
+/* When A's retransmission timer was last armed at `at`, its deadline;
+ * UTCP_TIME_NEVER when it was not armed then. */
+static utcp_time_us l3_rtx_armed(struct fixture *f, utcp_time_us at)
+{
+	utcp_time_us exp = UTCP_TIME_NEVER;
+	for (size_t i = 0; i < f->n_ev; i++) {
+		const struct fx_event *e = &f->ev[i];
+		if (e->host == FX_A && e->ev.type == UTCP_TR_TIMER && e->ev.at == at &&
+		    e->ev.u.timer.kind == UTCP_TIMER_RTX &&
+		    e->ev.u.timer.action == UTCP_TIMER_ARM)
+			exp = e->ev.u.timer.expires_at;
+	}
+	return exp;
+}
+
 /* Expect exactly one CC event of kind `why` on A, at `at`, with these
  * values (bytes). */
 static void l3_expect_cc(struct fixture *f, enum utcp_cc_event why, utcp_time_us at,
@@ -274,7 +300,7 @@ TEST(lesson_l3_fast_retransmit_m1_to_m6)
 	struct fixture *f = fx_new(&o);
 	int afd, bfd;
 	REQUIRE_EQ(utcp_sim_drop_nth(f->w, f->ch_ab, UTCP_SIM_TCP_DATA, 3, 1), 0);
-	int lfd = l3_small_setup(f, "reno", false, 6, &afd, &bfd);
+	int lfd = l3_small_setup(f, "reno", 6, &afd, &bfd);
 	fx_run(f, UTCP_MS(200));
 
 	FX_EXPECT_SENT(f, FX_A, 2,
@@ -294,6 +320,7 @@ TEST(lesson_l3_fast_retransmit_m1_to_m6)
 	CHECK_EQ(l3_sent_at(f, FX_A, 4), UTCP_MS(100)); /* M3 */
 	CHECK_EQ(l3_sent_at(f, FX_B, 4), UTCP_MS(110)); /* third duplicate */
 	CHECK_EQ(l3_sent_at(f, FX_A, 8), UTCP_MS(120)); /* one RTT after M3 */
+	CHECK_EQ(l3_rtx_armed(f, UTCP_MS(100)), UTCP_MS(300)); /* the timer's time */
 	struct utcp_stats st;
 	utcp_stack_stats(fx_stack(f, FX_A), &st);
 	CHECK_EQ(st.tcp_fast_retransmit, 1);
@@ -452,7 +479,7 @@ TEST(cc_newreno_partial_ack_two_losses_one_recovery)
 	int afd, bfd;
 	REQUIRE_EQ(utcp_sim_drop_nth(f->w, f->ch_ab, UTCP_SIM_TCP_DATA, 3, 1), 0);
 	REQUIRE_EQ(utcp_sim_drop_nth(f->w, f->ch_ab, UTCP_SIM_TCP_DATA, 6, 1), 0);
-	int lfd = l3_small_setup(f, "reno", false, 10, &afd, &bfd);
+	int lfd = l3_small_setup(f, "reno", 10, &afd, &bfd);
 	fx_run(f, UTCP_MS(200));
 
 	FX_EXPECT_SENT(f, FX_A, 12,
@@ -518,35 +545,6 @@ static void l3_rto_sample(struct l3_rto *e, uint32_t r, uint32_t rto_min)
 	e->rto = e->srtt + k > rto_min ? e->srtt + k : rto_min;
 }
 
-/* A's trace events of one type, in order; returns how many. */
-static size_t l3_events(struct fixture *f, enum utcp_trace_type type,
-			const struct utcp_trace_event **out, size_t max)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < f->n_ev; i++)
-		if (f->ev[i].host == FX_A && f->ev[i].ev.type == type) {
-			if (n < max)
-				out[n] = &f->ev[i].ev;
-			n++;
-		}
-	return n;
-}
-
-/* When A's retransmission timer was last armed at `at`, its deadline;
- * UTCP_TIME_NEVER when it was not armed then. */
-static utcp_time_us l3_rtx_armed(struct fixture *f, utcp_time_us at)
-{
-	utcp_time_us exp = UTCP_TIME_NEVER;
-	for (size_t i = 0; i < f->n_ev; i++) {
-		const struct fx_event *e = &f->ev[i];
-		if (e->host == FX_A && e->ev.type == UTCP_TR_TIMER && e->ev.at == at &&
-		    e->ev.u.timer.kind == UTCP_TIMER_RTX &&
-		    e->ev.u.timer.action == UTCP_TIMER_ARM)
-			exp = e->ev.u.timer.expires_at;
-	}
-	return exp;
-}
-
 /* A path with a constant RTT of 40 ms (20 ms each way, infinite rate,
  * B acknowledging at once) and A's minimum RTO `rto_min`. */
 static struct fixture *l3_rtt_path(utcp_time_us rto_min, int *lfd, int *afd, int *bfd)
@@ -557,7 +555,7 @@ static struct fixture *l3_rtt_path(utcp_time_us rto_min, int *lfd, int *afd, int
 	o.cfg_a.rto_min = rto_min;
 	o.cfg_b.delack = 0;
 	struct fixture *f = fx_new(&o);
-	*lfd = l3_small_setup(f, "reno", false, 0, afd, bfd);
+	*lfd = l3_small_setup(f, "reno", 0, afd, bfd);
 	return f;
 }
 
@@ -724,7 +722,7 @@ TEST(flow_nagle_coalesces_small_writes)
 	struct fx_opts o = {0};
 	struct fixture *f = fx_new(&o);
 	int afd, bfd;
-	int lfd = l3_small_setup(f, "reno", false, 0, &afd, &bfd);
+	int lfd = l3_small_setup(f, "reno", 0, &afd, &bfd);
 	l3_small_writes(f, afd);
 	FX_EXPECT_SENT(f, FX_A, 2,
 		       "101(100) ack 801 win 16384",
@@ -745,7 +743,7 @@ TEST(flow_nodelay_sends_small_writes_at_once)
 	struct fx_opts o = {0};
 	struct fixture *f = fx_new(&o);
 	int afd, bfd;
-	int lfd = l3_small_setup(f, "reno", false, 0, &afd, &bfd);
+	int lfd = l3_small_setup(f, "reno", 0, &afd, &bfd);
 	fx_setint(f, FX_A, afd, UTCP_SOL_TCP, UTCP_TCP_NODELAY, 1);
 	l3_small_writes(f, afd);
 	FX_EXPECT_SENT(f, FX_A, 2,
@@ -776,7 +774,7 @@ TEST(flow_delayed_ack_timer_and_every_second_segment)
 	o.cfg_b.delack = UTCP_MS(100);
 	struct fixture *f = fx_new(&o);
 	int afd, bfd;
-	int lfd = l3_small_setup(f, "reno", false, 0, &afd, &bfd);
+	int lfd = l3_small_setup(f, "reno", 0, &afd, &bfd);
 	static const uint8_t data[4 * L3_MSS];
 	static const uint32_t burst[] = {1, 2, 3, 4}; /* segments at 100, 300, 500, 700 ms */
 	for (size_t i = 0; i < 4; i++) {
@@ -853,4 +851,38 @@ TEST(cc_newreno_bulk_two_losses)
 	 * hole at 35) gives none. */
 	L3_CHECK_RTT(f, UTCP_MS(20), 20, 120, 140, 200, 220, 240, 260, 280, 300);
 	l3_bulk_finish(f, lfd, afd, bfd);
+}
+
+/*
+ * RFC 5681 4.1: after an idle period longer than the RTO (200 ms here),
+ * a sender restarts from at most the initial window (10 segments). A
+ * sends 16 segments, cwnd grows past 20; after 900 ms of silence the
+ * next 16 leave as 10, then 6 when the first ACKs return.
+ */
+TEST(cc_reno_restart_after_idle)
+{
+	struct fx_opts o = {0};
+	struct fixture *f = fx_new(&o);
+	int afd, bfd;
+	int lfd = l3_small_setup(f, "reno", 16, &afd, &bfd);
+	fx_run_until(f, UTCP_MS(500));
+	static uint8_t buf[16 * L3_MSS];
+	REQUIRE_EQ(utcp_recv(fx_stack(f, FX_B), bfd, buf, sizeof(buf), 0), 16 * L3_MSS);
+	fx_run_until(f, UTCP_MS(1000));
+	const struct utcp_trace_event *ev[4];
+	REQUIRE_EQ(l3_cc_events(f, FX_A, UTCP_CC_IDLE_RESTART, ev, 4), 0);
+	CHECK(l3_info(f, afd).cwnd > 20 * L3_MSS);
+	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), afd, buf, sizeof(buf), 0), 16 * L3_MSS);
+	fx_run(f, UTCP_MS(100));
+	REQUIRE_EQ(l3_cc_events(f, FX_A, UTCP_CC_IDLE_RESTART, ev, 4), 1);
+	CHECK_EQ(ev[0]->at, UTCP_MS(1000));
+	CHECK_EQ(ev[0]->u.cc.cwnd, 10 * L3_MSS);
+	struct l3_round r[8];
+	size_t n = l3_rounds(f, r, 8);
+	REQUIRE(n >= 4);
+	CHECK_EQ(r[n - 2].at, UTCP_MS(1000));
+	CHECK_EQ(r[n - 2].segs, 10);
+	CHECK_EQ(r[n - 1].at, UTCP_MS(1020));
+	CHECK_EQ(r[n - 1].segs, 6);
+	l3_small_finish(f, lfd, afd, bfd, 16 * L3_MSS);
 }
