@@ -1,9 +1,13 @@
 # utcp build. Out of tree, under $(BUILD) (default build/).
 #
-#   make          the library build/libutcp.a and the tool build/utcp (-O2)
+#   make          the library build/libutcp.a, the tool build/utcp (-O2) and
+#                 build/libutcp_packetdrill.so (docs/PACKETDRILL.md)
 #   make run      build, then the main job: the lab tour on the simulated network
 #   make test     build and run every test: optimised, under ASan+UBSan,
-#                 a clang -Werror build, and the command-line tests
+#                 a clang -Werror build, the command-line tests, and the
+#                 interop tests (utcp on TAP/TUN against the Linux kernel, in
+#                 network namespaces; each is skipped, with the reason, unless
+#                 root and /dev/net/tun: docs/REAL_LINKS.md)
 #
 # Variant builds reuse this file: `make BUILD=build/asan SAN=1 tests`.
 
@@ -15,31 +19,37 @@ OPT ?= -O2
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wpointer-arith -Wvla -Wformat=2
 CPPFLAGS := -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L
-CFLAGS := -std=c11 $(OPT) -g $(WARN) -fno-strict-aliasing -MMD -MP
-LDLIBS := -lm
+# -fPIC: the library's objects also go into libutcp_packetdrill.so.
+CFLAGS := -std=c11 $(OPT) -g $(WARN) -fno-strict-aliasing -fPIC -MMD -MP
+LDLIBS := -lm -ldl -lpthread
 
 ifeq ($(SAN),1)
-CFLAGS := -std=c11 -O1 -g $(WARN) -fno-strict-aliasing -MMD -MP \
+CFLAGS := -std=c11 -O1 -g $(WARN) -fno-strict-aliasing -fPIC -MMD -MP \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
 LIB_SRCS := $(sort $(wildcard src/*/*.c))
-TOOL_SRCS := $(sort $(wildcard tools/*.c))
+TOOL_SRCS := $(sort $(wildcard tools/*.c tools/lab/*.c))
 TEST_SRCS := $(sort $(wildcard tests/*.c tests/*/*.c))
+PD_SRCS := $(sort $(wildcard tools/packetdrill/*.c))
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 TOOL_OBJS := $(TOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+PD_OBJS := $(PD_SRCS:%.c=$(BUILD)/obj/%.o)
 
 LIB := $(BUILD)/libutcp.a
 UTCP := $(BUILD)/utcp
 TESTS := $(BUILD)/tests/utcp_tests
+PD_SO := $(BUILD)/libutcp_packetdrill.so
 
-.PHONY: all run test tests unit-tests check-clang cli-tests clean format
-all: $(LIB) $(UTCP)
+.PHONY: all run test tests unit-tests check-clang cli-tests interop-tests clean format
+all: $(LIB) $(UTCP) $(PD_SO)
 
-$(BUILD)/obj/%.o: %.c
+# Objects depend on this file too: a change of flags (such as -fPIC, which
+# the shared library needs) must rebuild them.
+$(BUILD)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -50,6 +60,12 @@ $(LIB): $(LIB_OBJS)
 
 $(UTCP): $(TOOL_OBJS) $(LIB)
 	$(CC) $(LDFLAGS) $(TOOL_OBJS) $(LIB) $(LDLIBS) -o $@
+
+# The packetdrill adapter: only packetdrill_interface_init (and a flag
+# checker) is exported; the library inside stays private to it.
+$(PD_OBJS): CFLAGS += -fvisibility=hidden
+$(PD_SO): $(PD_OBJS) $(LIB)
+	$(CC) -shared $(LDFLAGS) -Wl,--exclude-libs,ALL $(PD_OBJS) $(LIB) $(LDLIBS) -o $@
 
 $(TESTS): $(TEST_OBJS) $(LIB)
 	@mkdir -p $(dir $@)
@@ -69,6 +85,7 @@ test:
 		build/asan/tests/utcp_tests
 	$(MAKE) check-clang
 	$(MAKE) cli-tests
+	$(MAKE) interop-tests
 
 # The library and tools must also build warning-free with clang.
 check-clang:
@@ -84,10 +101,16 @@ cli-tests: all
 		echo "== $$t"; UTCP=$(UTCP) sh $$t; \
 	done
 
+INTEROP_TESTS := $(filter-out tests/interop/lib.sh,$(sort $(wildcard tests/interop/*.sh)))
+interop-tests: all
+	@set -e; for t in $(INTEROP_TESTS); do \
+		echo "== $$t"; UTCP=$(UTCP) sh $$t; \
+	done
+
 format:
 	clang-format -i $(LIB_SRCS) $(TOOL_SRCS) $(TEST_SRCS) include/utcp/*.h src/*/*.h
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(PD_OBJS:.o=.d)

@@ -32,7 +32,7 @@ static const char sim_help[] =
 	"  --queue N        drop-tail queue at each sender, packets (default 100; 0: no limit)\n"
 	"  --loss P         random loss each way, e.g. 1% (default 0)\n"
 	"  --seed N         random seed (default 1)\n"
-	"  --cc NAME        congestion control: reno or textbook (default reno)\n"
+	"  --cc NAME        congestion control: reno, textbook or fixed (default reno)\n"
 	"  --mss N          segment size; the link MTU becomes N + 40 (default 1460)\n"
 	"  --window SIZE    socket buffers at both ends (default 4MiB)\n"
 	"  --limit DURATION give up after this much virtual time (default 1h)\n"
@@ -106,7 +106,7 @@ static void sim_parse(int argc, char **argv, struct sim_opts *o)
 	if (o->window < 256 || o->window > (1u << 30))
 		args_usage_error("bad value for --window: expected 256 bytes to 1GiB");
 	if (!tool_cc_known(o->cc))
-		args_usage_error("unknown congestion control '%s' for --cc (reno, textbook)", o->cc);
+		args_usage_error("unknown congestion control '%s' for --cc (reno, textbook, fixed)", o->cc);
 }
 
 /* The run: world, two hosts, a listener, the transfer. */

@@ -19,7 +19,7 @@ void tool_trace_write(void *ctx, const struct utcp_trace_event *ev)
 
 bool tool_cc_known(const char *name)
 {
-	return strcmp(name, "reno") == 0 || strcmp(name, "textbook") == 0;
+	return utcp_cc_known(name);
 }
 
 void tool_progress_start(struct tool_progress *p, const char *what)
@@ -28,6 +28,7 @@ void tool_progress_start(struct tool_progress *p, const char *what)
 	p->tty = isatty(STDERR_FILENO) == 1;
 	p->shown = false;
 	clock_gettime(CLOCK_MONOTONIC, &p->last);
+	p->start = p->last;
 }
 
 void tool_progress_update(struct tool_progress *p, uint64_t done, uint64_t total,
@@ -51,4 +52,21 @@ void tool_progress_end(struct tool_progress *p)
 {
 	if (p->shown)
 		fprintf(stderr, "\r\033[K");
+}
+
+void tool_progress_update_wall(struct tool_progress *p, uint64_t bytes)
+{
+	if (!p->tty)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double dt = (double)(now.tv_sec - p->last.tv_sec) + (now.tv_nsec - p->last.tv_nsec) / 1e9;
+	if (dt < 0.2)
+		return;
+	double el = (double)(now.tv_sec - p->start.tv_sec) + (now.tv_nsec - p->start.tv_nsec) / 1e9;
+	p->last = now;
+	p->shown = true;
+	fprintf(stderr, "\r%s: %.1f MB  %.1f Mbit/s ", p->what, bytes / 1e6,
+		el > 0 ? bytes * 8 / el / 1e6 : 0.0);
+	fflush(stderr);
 }

@@ -11,6 +11,11 @@
 
 int cmd_sim(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_connect(int argc, char **argv);
+int cmd_get(int argc, char **argv);
+int cmd_netstat(int argc, char **argv);
 
 /* A trace sink writing JSON lines; ctx of utcp_stack_config.trace. */
 struct tool_trace {
@@ -29,10 +34,13 @@ struct tool_progress {
 	bool tty;
 	struct timespec last;
 	bool shown;
+	struct timespec start; /* for tool_progress_update_wall's rate */
 };
 void tool_progress_start(struct tool_progress *p, const char *what);
 void tool_progress_update(struct tool_progress *p, uint64_t done, uint64_t total,
 			  uint64_t sim_us);
 void tool_progress_end(struct tool_progress *p);
+/* On a real link: bytes moved so far and the rate, in wall-clock time. */
+void tool_progress_update_wall(struct tool_progress *p, uint64_t bytes);
 
 #endif

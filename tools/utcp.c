@@ -13,6 +13,11 @@ static const struct {
 } commands[] = {
 	{"sim", cmd_sim, "a bulk transfer between two simulated hosts"},
 	{"bench", cmd_bench, "stack-to-stack throughput, connection rate, memory"},
+	{"lab", cmd_lab, "the TCP lab: every lesson run on the stack, drawn and explained"},
+	{"serve", cmd_serve, "serve echo, discard, source or HTTP on a TAP/TUN device"},
+	{"connect", cmd_connect, "connect over a TAP/TUN device, send, half-close, receive"},
+	{"get", cmd_get, "an HTTP/1.1 client over a TAP/TUN device (keep-alive)"},
+	{"netstat", cmd_netstat, "the connections of a running stack (--ctl), as ss -tan"},
 };
 
 static void usage(FILE *f)

@@ -109,6 +109,8 @@ enum {
 	UTCP_UTCP_MSL,            /* uint64_t us: MSL of this connection */
 	UTCP_UTCP_SOFT_ERROR,     /* int, read-only: last soft error (ICMP), cleared */
 	UTCP_UTCP_SOFT_ERRORS,    /* int: report soft errors (SHLD-20; default 1) */
+	UTCP_UTCP_SACK,           /* int: offer/accept SACK on the next handshake */
+	UTCP_UTCP_TIMESTAMPS,     /* int: offer/accept timestamps on the next handshake */
 };
 
 struct utcp_linger {

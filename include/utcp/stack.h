@@ -15,21 +15,33 @@
 
 struct utcp_stack;
 
-/* How a stack hands a packet to a link. The packet (an IPv4 datagram) is
- * valid only during the call: a link that queues it must copy it.
+/* How a stack hands a packet to a link. The packet (an IPv4 datagram on
+ * an IP interface, an Ethernet frame on an Ethernet interface) is valid
+ * only during the call: a link that queues it must copy it.
  * Returns 0, or a negative errno when the link dropped the packet
  * (the stack counts it; TCP recovers as from any loss). */
 struct utcp_link_ops {
 	int (*output)(void *link_ctx, const uint8_t *packet, size_t len);
 };
 
+/* What an interface carries. */
+enum utcp_iface_kind {
+	UTCP_IFACE_IP = 0,   /* IPv4 datagrams (TUN, the simulator) */
+	UTCP_IFACE_ETHERNET, /* Ethernet frames (TAP): the stack runs ARP */
+};
+
 struct utcp_iface_config {
 	const char *name;   /* for traces and netstat; copied */
 	uint32_t addr;      /* our address, host order */
 	uint8_t prefix_len; /* on-link subnet */
-	uint16_t mtu;       /* largest IP datagram the link carries */
+	uint16_t mtu;       /* largest IP datagram the link carries (not
+			     * counting the Ethernet header) */
 	const struct utcp_link_ops *ops;
 	void *link_ctx;
+	enum utcp_iface_kind kind; /* default (0): IP */
+	uint8_t mac[6];     /* ETHERNET: our station address (unicast) */
+	uint32_t gateway;   /* next hop off the subnet, host order; 0: none
+			     * (off-subnet destinations are resolved directly) */
 };
 
 /* Readiness bits, as poll(2) names them. */
@@ -82,6 +94,10 @@ struct utcp_stack_config {
 	uint16_t syn_backlog_max;   /* cap on a listener's SYN queue; default 1024 */
 	uint8_t ttl;                /* default 64 */
 	bool tw_reuse;              /* connect() may reuse a TIME_WAIT four-tuple */
+	uint32_t challenge_ack_limit; /* RFC 5961 section 7: per second, whole
+				       * stack; default 1000; 0 = no limit */
+	bool sack;                  /* offer and accept SACK (RFC 2018); default on */
+	bool timestamps;            /* offer and accept timestamps (RFC 7323); default on */
 	const char *cc;             /* default congestion control: "reno" */
 
 	utcp_trace_fn trace; /* may be NULL */
@@ -90,6 +106,10 @@ struct utcp_stack_config {
 	void *event_ctx;
 	struct utcp_allocator allocator;
 };
+
+/* True when `name` is a congestion-control algorithm utcp has ("reno",
+ * "textbook", "fixed"). */
+bool utcp_cc_known(const char *name);
 
 /* Fill cfg with the defaults documented above (secret all zero). */
 void utcp_stack_config_default(struct utcp_stack_config *cfg);
@@ -101,11 +121,14 @@ int utcp_stack_new(const struct utcp_stack_config *cfg, struct utcp_stack **out)
 /* Destroy a stack and everything in it, without sending anything. */
 void utcp_stack_free(struct utcp_stack *s);
 
-/* Add an interface. Returns its index (>= 0), or -EINVAL, -ENOMEM. */
+/* Add an interface. Returns its index (>= 0), or -EINVAL, -ENOMEM. An
+ * Ethernet interface announces its address with a gratuitous ARP at once
+ * (RFC 5227 section 3), so its link must be ready to send. */
 int utcp_iface_add(struct utcp_stack *s, const struct utcp_iface_config *cfg);
 
-/* Hand the stack one IPv4 datagram that arrived on interface `iface` at
- * time `now`. Malformed packets are dropped and counted, never fatal. */
+/* Hand the stack one IPv4 datagram (an Ethernet frame on an Ethernet
+ * interface) that arrived on interface `iface` at time `now`. Malformed
+ * packets are dropped and counted, never fatal. */
 void utcp_stack_input(struct utcp_stack *s, int iface, const uint8_t *packet,
 		      size_t len, utcp_time_us now);
 
@@ -143,7 +166,6 @@ size_t utcp_stack_mem_in_use(const struct utcp_stack *s);
 	X(ip_drop_hdr_len, "dropped: bad header length")                     \
 	X(ip_drop_total_len, "dropped: total length past the packet")        \
 	X(ip_drop_checksum, "dropped: bad header checksum")                  \
-	X(ip_drop_fragment, "dropped: fragment (reassembly not supported)")  \
 	X(ip_drop_not_ours, "dropped: not addressed to this host")           \
 	X(ip_drop_bad_src, "dropped: broadcast/multicast/zero source")       \
 	X(ip_drop_proto, "dropped: protocol other than TCP and ICMP")        \
@@ -170,6 +192,7 @@ size_t utcp_stack_mem_in_use(const struct utcp_stack *s);
 	X(tcp_drop_syn_queue_full, "dropped: SYN queue full")                \
 	X(tcp_drop_accept_queue_full, "dropped: accept queue full")          \
 	X(tcp_drop_out_of_window, "dropped: outside the receive window")     \
+	X(tcp_drop_paws, "dropped: timestamp older than TS.Recent (PAWS)")   \
 	X(tcp_drop_bad_ack, "dropped: unacceptable ACK")                     \
 	X(tcp_drop_no_ack, "dropped: no ACK flag in a synchronized state")   \
 	X(tcp_drop_old_ack, "dropped: ACK too old (RFC 5961 5.2)")          \
@@ -177,6 +200,7 @@ size_t utcp_stack_mem_in_use(const struct utcp_stack *s);
 	X(tcp_drop_after_close, "data after close: answered with RST")       \
 	X(tcp_drop_ooo_full, "dropped: out-of-order queue full")             \
 	X(tcp_challenge_ack, "challenge ACKs sent (RFC 5961)")               \
+	X(tcp_challenge_ack_limited, "challenge ACKs not sent: over the limit") \
 	X(tcp_rst_in, "RST segments accepted")                               \
 	X(tcp_rst_out, "RST segments sent")                                  \
 	X(tcp_dup_segment, "segments entirely duplicate")                    \
@@ -190,7 +214,32 @@ size_t utcp_stack_mem_in_use(const struct utcp_stack *s);
 	X(tcp_conn_timeout, "connections dropped after retries")             \
 	X(tcp_active_open, "connections opened actively")                    \
 	X(tcp_passive_open, "connections opened passively")                  \
-	X(tcp_time_wait_reopen, "TIME_WAIT reused by a new SYN")
+	X(tcp_time_wait_reopen, "TIME_WAIT reused by a new SYN")              \
+	X(frag_in, "IPv4 fragments received")                                \
+	X(frag_reassembled, "datagrams reassembled from fragments")         \
+	X(frag_dup, "fragments ignored: bytes we already had")               \
+	X(frag_drop_bad_len, "fragments dropped: bad length or offset")      \
+	X(frag_drop_overlap, "fragments dropped: overlap with other bytes")  \
+	X(frag_drop_timeout, "partial datagrams dropped: reassembly timeout") \
+	X(frag_drop_no_room, "partial datagrams dropped to make room")      \
+	X(frag_out, "fragments sent (ICMP replies larger than the MTU)")     \
+	X(icmp_time_exceeded_out, "ICMP time exceeded sent (reassembly)")   \
+	X(eth_in, "Ethernet frames received")                                \
+	X(eth_drop_short, "Ethernet dropped: shorter than its header")       \
+	X(eth_drop_not_ours, "Ethernet dropped: for another station")        \
+	X(eth_drop_ethertype, "Ethernet dropped: not IPv4 or ARP (IPv6, ...)") \
+	X(arp_in, "ARP packets received")                                    \
+	X(arp_drop_short, "ARP dropped: shorter than Ethernet/IPv4 ARP")     \
+	X(arp_drop_format, "ARP dropped: not Ethernet/IPv4")                 \
+	X(arp_drop_op, "ARP dropped: neither request nor reply")             \
+	X(arp_drop_bad_sender, "ARP dropped: group or zero sender address")  \
+	X(arp_conflict, "ARP dropped: another station claims our address")   \
+	X(arp_request_out, "ARP requests sent")                              \
+	X(arp_reply_out, "ARP replies sent")                                 \
+	X(arp_queued, "datagrams held while ARP resolves their next hop")    \
+	X(arp_drop_queue_full, "not sent: ARP hold queue full (oldest dropped)") \
+	X(arp_drop_unresolved, "not sent: the next hop never answered ARP")  \
+	X(arp_drop_table_full, "not sent: ARP table full of pending entries")
 
 struct utcp_stats {
 #define UTCP_STATS_FIELD(name, desc) uint64_t name;

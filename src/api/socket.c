@@ -172,11 +172,12 @@ int utcp_listen(struct utcp_stack *s, int fd, int backlog)
 	return r;
 }
 
-/* MUST-46: refuse a remote address that is not a unicast host. */
-static bool bad_remote(uint32_t a)
+/* MUST-46: refuse a remote address that is not a unicast host: the
+ * fixed classes, and the directed broadcast of a subnet we are on. */
+static bool bad_remote(const struct utcp_stack *s, uint32_t a)
 {
 	return a == 0 || ipv4_addr_is_multicast_or_broadcast(a) ||
-	       ipv4_addr_is_martian_src(a);
+	       ipv4_addr_is_martian_src(a) || addr_is_subnet_broadcast(s, a);
 }
 
 static int do_connect(struct utcp_stack *s, struct usock *u, const struct utcp_sockaddr *a)
@@ -190,7 +191,7 @@ static int do_connect(struct utcp_stack *s, struct usock *u, const struct utcp_s
 			return -EISCONN;
 		return -EISCONN; /* a finished connection is not reused */
 	}
-	if (bad_remote(a->addr) || a->port == 0)
+	if (bad_remote(s, a->addr) || a->port == 0)
 		return -EINVAL;
 	const struct iface *ifc = route_lookup(s, a->addr);
 	if (!ifc)
@@ -220,6 +221,7 @@ static int do_connect(struct utcp_stack *s, struct usock *u, const struct utcp_s
 	uint32_t iss = u->tcp.has_pinned_isn
 			       ? u->tcp.pinned_isn
 			       : tcp_isn(s->cfg.secret, laddr, u->tcp.lport, a->addr, a->port, s->now);
+	u->tcp.ts_offset = tcp_ts_offset(s->cfg.secret, laddr, u->tcp.lport, a->addr, a->port);
 	tcp_open_active(&u->tcp, iss, s->now);
 	conn_sync(u);
 	return -EINPROGRESS;

@@ -178,9 +178,16 @@ static int set_utcp_level(struct usock *u, int name, const void *val, size_t len
 		memcpy(&p->msl, val, sizeof(p->msl));
 		return 0;
 	case UTCP_UTCP_SOFT_ERRORS:
+	case UTCP_UTCP_SACK:
+	case UTCP_UTCP_TIMESTAMPS:
 		if (get_int(val, len, &v) != 0)
 			return -EINVAL;
-		p->report_soft_errors = v != 0;
+		if (name == UTCP_UTCP_SOFT_ERRORS)
+			p->report_soft_errors = v != 0;
+		else if (name == UTCP_UTCP_SACK)
+			p->sack = v != 0;
+		else
+			p->timestamps = v != 0;
 		return 0;
 	default:
 		return -ENOPROTOOPT;
@@ -305,6 +312,10 @@ static int get_utcp_level(struct usock *u, int name, void *val, size_t *len)
 	}
 	case UTCP_UTCP_SOFT_ERRORS:
 		return put_int(val, len, p->report_soft_errors);
+	case UTCP_UTCP_SACK:
+		return put_int(val, len, p->sack);
+	case UTCP_UTCP_TIMESTAMPS:
+		return put_int(val, len, p->timestamps);
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -176,8 +176,12 @@ bool utcp_sim_run_while(struct utcp_sim *w, bool (*done)(void *ctx), void *ctx, 
 		limit = w->now;
 	for (;;) {
 		while (run_one(w, limit))
-			if (done(ctx))
+			if (done(ctx)) {
+				/* Every stack's clock to the world's, so that what the
+				 * caller does next acts at the right time. */
+				(void)settle_at(w, w->now);
 				return true;
+			}
 		bool more = settle_at(w, limit);
 		if (done(ctx))
 			return true;

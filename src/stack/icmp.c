@@ -89,8 +89,10 @@ void icmp_input(struct utcp_stack *s, uint32_t src, uint32_t dst, const uint8_t 
 		/* RFC 1122 3.2.2.6: reply with the same data, from the address
 		 * the request went to. */
 		uint8_t *out = s->txbuf + sizeof(s->txbuf) / 2;
-		if (len > sizeof(s->txbuf) / 2 - IPV4_HDR_LEN)
+		if (len > sizeof(s->txbuf) / 2 - STACK_HEADROOM - IPV4_HDR_LEN) {
+			STAT(s, ip_drop_too_big);
 			return;
+		}
 		size_t n = icmp_emit_echo_reply(out, &m);
 		STAT(s, icmp_echo_reply);
 		ip_send(s, IPV4_PROTO_ICMP, dst, src, 0, out, n);

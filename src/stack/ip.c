@@ -1,8 +1,10 @@
 /*
  * IPv4 for TCP (RFC 791, RFC 1122 3.2): validate what arrives and hand TCP
  * segments on; build the IPv4 header around what TCP sends and pick the
- * interface. Every drop has its own counter. Fragments are dropped and
- * counted (we send with DF and advertise an MSS that fits the MTU).
+ * interface. Every drop has its own counter. Fragments of datagrams for
+ * us are reassembled (frag.c); TCP never needs fragmenting (we send with
+ * DF and an MSS that fits the MTU), but other datagrams larger than the
+ * MTU (an echo reply to a large ping) are fragmented as RFC 791 3.2 says.
  */
 #include "stack/stack_internal.h"
 
@@ -18,6 +20,20 @@ const struct iface *route_lookup(const struct utcp_stack *s, uint32_t dst)
 		if ((dst & s->ifaces[i].mask) == (s->ifaces[i].addr & s->ifaces[i].mask))
 			return &s->ifaces[i];
 	return s->n_ifaces ? &s->ifaces[0] : NULL; /* the default route */
+}
+
+/* The directed broadcast address of a subnet we are on (RFC 1122
+ * 3.2.1.3 (c)): not one host, so never a TCP peer. /31 and /32 have none
+ * (RFC 3021). */
+bool addr_is_subnet_broadcast(const struct utcp_stack *s, uint32_t addr)
+{
+	for (int i = 0; i < s->n_ifaces; i++) {
+		uint32_t mask = s->ifaces[i].mask;
+		if (mask < 0xfffffffeu && (addr & mask) == (s->ifaces[i].addr & mask) &&
+		    (addr | mask) == 0xffffffffu)
+			return true;
+	}
+	return false;
 }
 
 bool addr_is_ours(const struct utcp_stack *s, uint32_t addr)
@@ -43,7 +59,7 @@ void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u)
 		STAT(s, ip_drop_no_route);
 		return;
 	}
-	uint8_t *pkt = s->txbuf;
+	uint8_t *pkt = stack_txpkt(s);
 	uint8_t *seg = pkt + IPV4_HDR_LEN;
 	size_t hlen = tcp_emit(seg, &tx->h);
 	size_t tcp_len = hlen + tx->len;
@@ -69,9 +85,27 @@ void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u)
 	if (s->cfg.trace)
 		trace_seg(s, UTCP_TR_SEG_OUT, u, &tx->h, tx->src, tx->dst, tx->len,
 			  tx->retransmit);
-	STAT(s, ip_out);
-	if (ifc->ops->output(ifc->link_ctx, pkt, total) < 0)
-		STAT(s, ip_out_link_drop);
+	link_send(s, ifc, tx->dst, pkt, total);
+}
+
+/* RFC 791 3.2, "fragmentation": the payload in pieces of a multiple of 8
+ * bytes that fit the MTU, each with a copy of the header, the offset in
+ * 8-byte units and MF on all but the last. Each fragment's header is
+ * written just before its piece, over bytes of the piece before, which has
+ * already gone. */
+static void send_fragments(struct utcp_stack *s, const struct iface *ifc, struct ipv4_hdr *ip,
+			   uint8_t *payload, size_t len)
+{
+	size_t piece = ((size_t)ifc->mtu - IPV4_HDR_LEN) & ~(size_t)7;
+	for (size_t off = 0; off < len; off += piece) {
+		size_t n = len - off < piece ? len - off : piece;
+		ip->total_len = (uint16_t)(IPV4_HDR_LEN + n);
+		ip->frag = (uint16_t)((off / 8) | (off + n < len ? IPV4_FLAG_MF : 0));
+		uint8_t *pkt = payload + off - IPV4_HDR_LEN;
+		ipv4_emit(pkt, ip);
+		STAT(s, frag_out);
+		link_send(s, ifc, ip->dst, pkt, IPV4_HDR_LEN + n);
+	}
 }
 
 void ip_send(struct utcp_stack *s, uint8_t proto, uint32_t src, uint32_t dst, uint8_t tos,
@@ -83,17 +117,20 @@ void ip_send(struct utcp_stack *s, uint8_t proto, uint32_t src, uint32_t dst, ui
 		return;
 	}
 	size_t total = IPV4_HDR_LEN + len;
-	if (total > ifc->mtu || total > sizeof(s->txbuf)) {
+	if (total > 65535 || total > STACK_TXBUF) {
 		STAT(s, ip_drop_too_big);
 		return;
 	}
-	memcpy(s->txbuf + IPV4_HDR_LEN, body, len);
+	uint8_t *pkt = stack_txpkt(s);
+	memmove(pkt + IPV4_HDR_LEN, body, len);
 	struct ipv4_hdr ip = {.tos = tos, .total_len = (uint16_t)total, .id = s->ip_id++,
 			      .ttl = s->cfg.ttl, .proto = proto, .src = src, .dst = dst};
-	ipv4_emit(s->txbuf, &ip);
-	STAT(s, ip_out);
-	if (ifc->ops->output(ifc->link_ctx, s->txbuf, total) < 0)
-		STAT(s, ip_out_link_drop);
+	if (total > ifc->mtu) {
+		send_fragments(s, ifc, &ip, pkt + IPV4_HDR_LEN, len);
+		return;
+	}
+	ipv4_emit(pkt, &ip);
+	link_send(s, ifc, dst, pkt, total);
 }
 
 static void ip_drop(struct utcp_stack *s, uint64_t *counter, const char *reason)
@@ -104,6 +141,20 @@ static void ip_drop(struct utcp_stack *s, uint64_t *counter, const char *reason)
 }
 
 #define IP_DROP(s, name) ip_drop((s), &(s)->stats.name, #name)
+
+/* A whole datagram for us: to ICMP or TCP. */
+static void ip_deliver(struct utcp_stack *s, const struct ipv4_hdr *h, const uint8_t *pkt)
+{
+	if (h->proto == IPV4_PROTO_ICMP) {
+		icmp_input(s, h->src, h->dst, pkt + h->hdr_len, h->total_len - h->hdr_len);
+		return;
+	}
+	if (h->proto != IPV4_PROTO_TCP) {
+		IP_DROP(s, ip_drop_proto);
+		return;
+	}
+	tcp_demux(s, pkt + h->hdr_len, h->total_len - h->hdr_len, h->src, h->dst);
+}
 
 void ip_input(struct utcp_stack *s, int iface, const uint8_t *pkt, size_t len)
 {
@@ -129,26 +180,27 @@ void ip_input(struct utcp_stack *s, int iface, const uint8_t *pkt, size_t len)
 		IP_DROP(s, ip_drop_checksum);
 		return;
 	}
-	if (ipv4_is_fragment(&h)) {
-		IP_DROP(s, ip_drop_fragment);
-		return;
-	}
 	if (!addr_is_ours(s, h.dst)) {
 		/* Includes broadcast and multicast (MUST-57). */
 		IP_DROP(s, ip_drop_not_ours);
 		return;
 	}
-	if (ipv4_addr_is_martian_src(h.src) || ipv4_addr_is_multicast_or_broadcast(h.src)) {
+	if (ipv4_addr_is_martian_src(h.src) || ipv4_addr_is_multicast_or_broadcast(h.src) ||
+	    addr_is_subnet_broadcast(s, h.src)) {
 		IP_DROP(s, ip_drop_bad_src); /* MUST-63 */
 		return;
 	}
-	if (h.proto == IPV4_PROTO_ICMP) {
-		icmp_input(s, h.src, h.dst, pkt + h.hdr_len, h.total_len - h.hdr_len);
+	if (!ipv4_is_fragment(&h)) {
+		ip_deliver(s, &h, pkt);
 		return;
 	}
-	if (h.proto != IPV4_PROTO_TCP) {
-		IP_DROP(s, ip_drop_proto);
+	/* Only datagrams for us are reassembled: others' fragments must not
+	 * take our memory. */
+	size_t n;
+	const uint8_t *whole = frag_input(s, &h, pkt, &n);
+	if (!whole)
 		return;
-	}
-	tcp_demux(s, pkt + h.hdr_len, h.total_len - h.hdr_len, h.src, h.dst);
+	if (ipv4_parse(whole, n, &h) == IPV4_OK)
+		ip_deliver(s, &h, whole);
+	frag_release(s, whole);
 }

@@ -39,6 +39,14 @@ void utcp_stack_config_default(struct utcp_stack_config *cfg)
 	cfg->syn_backlog_max = 1024;
 	cfg->ttl = 64;
 	cfg->cc = "reno";
+	cfg->sack = true;
+	cfg->timestamps = true;
+	cfg->challenge_ack_limit = 1000;
+}
+
+bool utcp_cc_known(const char *name)
+{
+	return tcp_cc_find(name) != NULL;
 }
 
 static int config_check(const struct utcp_stack_config *cfg)
@@ -79,6 +87,8 @@ void stack_default_params(const struct utcp_stack *s, struct tcp_params *p)
 	p->rcvbuf = c->rcvbuf;
 	p->ttl = c->ttl;
 	p->report_soft_errors = true;
+	p->sack = c->sack;
+	p->timestamps = c->timestamps;
 	p->cc = tcp_cc_find(c->cc ? c->cc : "reno");
 }
 
@@ -100,6 +110,7 @@ int utcp_stack_new(const struct utcp_stack_config *cfg, struct utcp_stack **out)
 	s->host.stats = &s->stats;
 	s->host.alloc = &s->alloc;
 	s->host.tracing = cfg->trace != NULL;
+	s->host.challenge_ack_limit = cfg->challenge_ack_limit;
 	heap_init(&s->timers);
 	s->next_id = 1;
 	uint8_t tag[4] = {'h', 'a', 's', 'h'};
@@ -125,6 +136,9 @@ void utcp_stack_free(struct utcp_stack *s)
 	ualloc_free(a, s->fds, s->fd_cap * sizeof(*s->fds));
 	ualloc_free(a, s->fd_free, s->fd_cap * sizeof(*s->fd_free));
 	heap_free(&s->timers, a);
+	for (int i = 0; i < s->n_ifaces; i++)
+		arp_detach(s, &s->ifaces[i]);
+	frag_free(s);
 	struct ualloc copy = *a;
 	ualloc_free(&copy, s, sizeof(*s));
 }
@@ -133,6 +147,13 @@ int utcp_iface_add(struct utcp_stack *s, const struct utcp_iface_config *cfg)
 {
 	if (s->n_ifaces >= STACK_MAX_IFACES || !cfg->ops || !cfg->ops->output ||
 	    cfg->prefix_len > 32 || cfg->mtu < 68 || cfg->addr == 0)
+		return -EINVAL;
+	if (cfg->kind != UTCP_IFACE_IP && cfg->kind != UTCP_IFACE_ETHERNET)
+		return -EINVAL;
+	/* Our station address must be a unicast one (RFC 826 would learn
+	 * nothing useful from a group address). */
+	if (cfg->kind == UTCP_IFACE_ETHERNET && ((cfg->mac[0] & 1) ||
+	    !(cfg->mac[0] | cfg->mac[1] | cfg->mac[2] | cfg->mac[3] | cfg->mac[4] | cfg->mac[5])))
 		return -EINVAL;
 	struct iface *i = &s->ifaces[s->n_ifaces];
 	memset(i, 0, sizeof(*i));
@@ -143,7 +164,20 @@ int utcp_iface_add(struct utcp_stack *s, const struct utcp_iface_config *cfg)
 	i->mtu = cfg->mtu;
 	i->ops = cfg->ops;
 	i->link_ctx = cfg->link_ctx;
-	return s->n_ifaces++;
+	i->kind = cfg->kind;
+	i->gateway = cfg->gateway;
+	memcpy(i->mac, cfg->mac, sizeof(i->mac));
+	int idx = s->n_ifaces++;
+	if (i->kind == UTCP_IFACE_ETHERNET) {
+		stack_enter(s);
+		int err = arp_attach(s, i);
+		stack_leave(s);
+		if (err) {
+			s->n_ifaces--;
+			return err;
+		}
+	}
+	return idx;
 }
 
 utcp_time_us utcp_stack_now(const struct utcp_stack *s)
@@ -193,7 +227,7 @@ void utcp_stack_input(struct utcp_stack *s, int iface, const uint8_t *packet,
 {
 	stack_enter(s);
 	advance_clock(s, now);
-	ip_input(s, iface, packet, len);
+	link_input(s, iface, packet, len);
 	stack_leave(s);
 }
 
@@ -224,6 +258,8 @@ utcp_time_us utcp_stack_poll(struct utcp_stack *s, utcp_time_us now)
 		tcp_timers_run(&u->tcp, s->now);
 		conn_sync(u);
 	}
+	arp_poll(s);
+	frag_poll(s);
 	stack_leave(s);
 	return utcp_stack_next_deadline(s);
 }
@@ -231,7 +267,11 @@ utcp_time_us utcp_stack_poll(struct utcp_stack *s, utcp_time_us now)
 utcp_time_us utcp_stack_next_deadline(const struct utcp_stack *s)
 {
 	const struct heap_node *n = heap_top(&s->timers);
-	return n ? n->at : UTCP_TIME_NEVER;
+	utcp_time_us at = n ? n->at : UTCP_TIME_NEVER;
+	utcp_time_us arp = arp_next_deadline(s), frag = frag_next_deadline(s);
+	if (arp < at)
+		at = arp;
+	return frag < at ? frag : at;
 }
 
 /* --- sockets --- */

@@ -8,6 +8,7 @@
 #define UTCP_STACK_INTERNAL_H
 
 #include "tcp/conn.h"
+#include "wire/ipv4.h"
 #include "util/alloc.h"
 #include "util/heap.h"
 #include "utcp/socket.h"
@@ -15,6 +16,12 @@
 
 #define STACK_MAX_IFACES 8
 #define STACK_TXBUF 65600 /* largest datagram we build, with room to spare */
+/* Bytes before every datagram we build, so that a link header (Ethernet's
+ * 14) is prepended in place, without a copy (lwIP's pbuf headroom). */
+#define STACK_HEADROOM 16
+
+struct arp_cache;
+struct frag_table;
 
 struct iface {
 	char name[16];
@@ -23,6 +30,10 @@ struct iface {
 	uint16_t mtu;
 	const struct utcp_link_ops *ops;
 	void *link_ctx;
+	enum utcp_iface_kind kind;
+	uint8_t mac[6];         /* ETHERNET only */
+	uint32_t gateway;       /* 0: none */
+	struct arp_cache *arp;  /* ETHERNET only (src/stack/arp.c) */
 };
 
 enum usock_kind {
@@ -139,8 +150,18 @@ struct utcp_stack {
 	struct usock *ev_head, *ev_tail;
 	struct usock *free_head;
 
-	uint8_t txbuf[STACK_TXBUF];
+	struct frag_table *frag; /* reassembly, allocated on the first fragment */
+
+	/* Where datagrams are built: a datagram starts at txbuf +
+	 * STACK_HEADROOM, so the link may write its header before it. */
+	uint8_t txbuf[STACK_HEADROOM + STACK_TXBUF];
 };
+
+/* The datagram buffer of the stack (after the headroom). */
+static inline uint8_t *stack_txpkt(struct utcp_stack *s)
+{
+	return s->txbuf + STACK_HEADROOM;
+}
 
 /* --- stack.c --- */
 void stack_enter(struct utcp_stack *s);
@@ -197,12 +218,54 @@ bool tuple_take(struct utcp_stack *s, uint32_t laddr, uint16_t port, uint32_t ra
 /* The interface that reaches dst (on-link, else the first), or NULL. */
 const struct iface *route_lookup(const struct utcp_stack *s, uint32_t dst);
 bool addr_is_ours(const struct utcp_stack *s, uint32_t addr);
+bool addr_is_subnet_broadcast(const struct utcp_stack *s, uint32_t addr);
 /* Build IPv4 + TCP around tx and hand it to the interface. */
 void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u);
 void ip_input(struct utcp_stack *s, int iface, const uint8_t *pkt, size_t len);
 /* Send a datagram of protocol proto from src to dst carrying body. */
 void ip_send(struct utcp_stack *s, uint8_t proto, uint32_t src, uint32_t dst, uint8_t tos,
 	     const uint8_t *body, size_t len);
+
+/* --- link.c --- */
+/* A packet that arrived on interface `iface`: an Ethernet frame is
+ * demultiplexed to IPv4 or ARP; an IP interface's datagram goes to IPv4. */
+void link_input(struct utcp_stack *s, int iface, const uint8_t *p, size_t len);
+/* Send the IPv4 datagram pkt[0..len) to dst through ifc. pkt must have
+ * STACK_HEADROOM writable bytes before it (and, on Ethernet, room after it
+ * up to the 60-byte minimum frame). Counts ip_out and link refusals. */
+void link_send(struct utcp_stack *s, const struct iface *ifc, uint32_t dst, uint8_t *pkt,
+	       size_t len);
+/* Hand a finished frame (or an IP interface's datagram) to the link. */
+void link_output(struct utcp_stack *s, const struct iface *ifc, const uint8_t *p,
+		 size_t len);
+
+/* --- arp.c --- */
+/* Give an Ethernet interface its ARP table and announce our address.
+ * Returns 0 or -ENOMEM. */
+int arp_attach(struct utcp_stack *s, struct iface *ifc);
+void arp_detach(struct utcp_stack *s, struct iface *ifc);
+void arp_input(struct utcp_stack *s, const struct iface *ifc, const uint8_t *p, size_t len);
+/* Send frame[0..len) (its header written but for the destination) to
+ * next_hop: at once when its address is known, else held (bounded) while
+ * ARP asks. */
+void arp_output(struct utcp_stack *s, const struct iface *ifc, uint32_t next_hop,
+		uint8_t *frame, size_t len);
+/* Retry or give up resolutions that are due. */
+void arp_poll(struct utcp_stack *s);
+utcp_time_us arp_next_deadline(const struct utcp_stack *s);
+
+/* --- frag.c --- */
+/* Take one fragment of a datagram for us (RFC 791 3.2, RFC 815). Returns
+ * the whole datagram, header fixed up (no fragment bits, checksum valid),
+ * when this fragment completed it, and sets *len; NULL otherwise. The
+ * datagram stays valid until frag_release(). */
+const uint8_t *frag_input(struct utcp_stack *s, const struct ipv4_hdr *h, const uint8_t *pkt,
+			  size_t *len);
+void frag_release(struct utcp_stack *s, const uint8_t *whole);
+/* Drop (with an ICMP time exceeded) the datagrams whose time is up. */
+void frag_poll(struct utcp_stack *s);
+utcp_time_us frag_next_deadline(const struct utcp_stack *s);
+void frag_free(struct utcp_stack *s);
 
 /* --- icmp.c --- */
 void icmp_input(struct utcp_stack *s, uint32_t src, uint32_t dst, const uint8_t *p,

@@ -101,6 +101,8 @@ static void listen_syn(struct usock *l, const struct tcp_seg *seg)
 					 seg->h->sport, s->now);
 	c->tcp.has_pinned_isn = l->tcp.has_pinned_isn;
 	c->tcp.pinned_isn = l->tcp.pinned_isn;
+	c->tcp.ts_offset = tcp_ts_offset(s->cfg.secret, seg->dst, seg->h->dport, seg->src,
+					 seg->h->sport);
 	tcp_open_passive(&c->tcp, seg, iss, s->now);
 	conn_sync(c);
 }
@@ -129,12 +131,18 @@ static void listen_input(struct usock *l, const struct tcp_seg *seg)
 }
 
 /* A SYN may reopen a four-tuple in TIME_WAIT when it starts beyond what
- * the old connection received. */
+ * the old connection received (RFC 1122 4.2.2.13), or, with timestamps,
+ * when its timestamp is newer than the last one seen (RFC 6191: old
+ * duplicates are then told apart by PAWS, whatever the sequence). */
 static bool time_wait_reopen(struct usock *u, const struct tcp_hdr *h)
 {
-	return u->tcp.state == UTCP_TIME_WAIT &&
-	       (h->flags & (UTCP_TH_SYN | UTCP_TH_ACK | UTCP_TH_RST)) == UTCP_TH_SYN &&
-	       seq_gt(h->seq, u->tcp.rcv_nxt);
+	const struct tcp_conn *c = &u->tcp;
+	if (c->state != UTCP_TIME_WAIT ||
+	    (h->flags & (UTCP_TH_SYN | UTCP_TH_ACK | UTCP_TH_RST)) != UTCP_TH_SYN)
+		return false;
+	if (c->ts_ok && h->opts.has_ts)
+		return (int32_t)(h->opts.ts_val - c->ts_recent) > 0;
+	return seq_gt(h->seq, c->rcv_nxt);
 }
 
 void tcp_demux(struct utcp_stack *s, const uint8_t *p, size_t len, uint32_t src,

@@ -6,6 +6,7 @@
  */
 #include "tcp/conn.h"
 #include "tcp/input.h"
+#include "tcp/sack.h"
 #include "tcp/seq.h"
 
 /* A valid RTT sample: feed the estimator (RFC 6298 (2.2), (2.3)). A
@@ -55,6 +56,7 @@ static void recovery_ack(struct tcp_conn *c, const struct tcp_ack_info *ai,
 	if (seq_geq(ack, c->recover)) {
 		uint32_t after = tcp_flight(c);
 		c->in_recovery = false;
+		c->sack_recovery = false;
 		if (ops->exit_recovery) {
 			ops->exit_recovery(cc, ai, after);
 		} else {
@@ -62,6 +64,12 @@ static void recovery_ack(struct tcp_conn *c, const struct tcp_ack_info *ai,
 			cc->cwnd = w < cc->ssthresh ? w : cc->ssthresh;
 		}
 		tcp_trace_cc(c, UTCP_CC_RECOVERY_EXIT, ai->now);
+		return;
+	}
+	if (c->sack_recovery) {
+		/* RFC 6675: the scoreboard, not the partial ACK, says what
+		 * to resend next; cwnd stays at ssthresh until the end. */
+		c->high_rxt = seq_max(c->high_rxt, c->snd_una);
 		return;
 	}
 	/* Partial ACK: retransmit the next hole at once, deflate the window
@@ -136,6 +144,8 @@ static void dup_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 	struct tcp_cc *cc = &c->cc;
 	c->dupacks++;
 	TCP_STAT(c, tcp_dup_ack);
+	if (c->sack_ok)
+		return; /* recovery is led by the scoreboard (enter_sack_recovery) */
 	if (c->in_recovery) {
 		uint32_t cwnd = cc->cwnd;
 		if (ops->recovery_dupack)
@@ -155,6 +165,32 @@ static void dup_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 	else
 		cc->cwnd = cc->ssthresh + 3 * cc->mss;
 	c->fast_rtx = true;
+	c->rtt_start_at = UTCP_TIME_NEVER; /* Karn: nothing retransmitted is timed */
+	TCP_STAT(c, tcp_fast_retransmit);
+	c->n_fast_retransmits++;
+	tcp_trace_cc(c, UTCP_CC_FAST_RETRANSMIT, now);
+}
+
+/* RFC 6675 section 5 step (4): loss recovery starts on the third
+ * duplicate ACK, or as soon as the scoreboard says SND.UNA is lost, unless
+ * this is about data sent before the last recovery began (RFC 6582 style,
+ * "HighACK > RecoveryPoint"). ssthresh = cwnd = half the flight; what is
+ * sent from now on is chosen by NextSeg in output.c. */
+static void enter_sack_recovery(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
+{
+	if (!c->sack_ok || c->in_recovery || tcp_flight(c) == 0 ||
+	    !tcp_state_synchronized(c->state) || !seq_gt(ack, c->recover))
+		return;
+	if (c->dupacks < 3 && !tcp_sack_is_lost(c, c->snd_una))
+		return;
+	struct tcp_cc *cc = &c->cc;
+	cc->ssthresh = c->cc_ops->ssthresh(cc, tcp_flight(c));
+	cc->cwnd = cc->ssthresh; /* RFC 6675 (4.2), unless the algorithm says */
+	if (c->cc_ops->enter_recovery)
+		c->cc_ops->enter_recovery(cc);
+	c->recover = c->snd_max;
+	c->in_recovery = c->sack_recovery = true;
+	c->high_rxt = c->snd_una;
 	c->rtt_start_at = UTCP_TIME_NEVER; /* Karn: nothing retransmitted is timed */
 	TCP_STAT(c, tcp_fast_retransmit);
 	c->n_fast_retransmits++;
@@ -194,9 +230,12 @@ void tcp_process_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 	(void)v;
 	uint32_t ack = seg->h->ack;
 	uint32_t new_wnd = (uint32_t)seg->h->wnd << c->snd_wscale;
+	if (c->sack_ok)
+		tcp_sack_update(c, &seg->h->opts, ack);
 	if (seq_gt(ack, c->snd_una))
 		new_ack(c, ack, now);
 	else if (is_dup_ack(c, seg, new_wnd))
 		dup_ack(c, ack, now);
+	enter_sack_recovery(c, ack, now);
 	update_window(c, seg, new_wnd);
 }

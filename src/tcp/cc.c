@@ -10,6 +10,7 @@
 static const struct tcp_cc_ops *const builtins[] = {
 	&tcp_cc_reno,
 	&tcp_cc_textbook,
+	&tcp_cc_fixed,
 };
 
 const struct tcp_cc_ops *tcp_cc_find(const char *name)

@@ -72,6 +72,7 @@ struct tcp_cc_ops {
 /* Built-in algorithms. */
 extern const struct tcp_cc_ops tcp_cc_reno;
 extern const struct tcp_cc_ops tcp_cc_textbook;
+extern const struct tcp_cc_ops tcp_cc_fixed; /* no congestion control (the lab) */
 
 /* Find an algorithm by name among the built-ins. NULL when unknown. */
 const struct tcp_cc_ops *tcp_cc_find(const char *name);

@@ -19,6 +19,7 @@ void tcp_conn_init(struct tcp_conn *c, struct tcp_host *host,
 	ring_init(&c->sndbuf);
 	ring_init(&c->rcvbuf);
 	ranges_init(&c->ooo);
+	ranges_init(&c->sacked);
 	for (int k = 0; k < UTCP_TIMER_COUNT; k++)
 		c->timer_at[k] = UTCP_TIME_NEVER;
 	c->rtt_start_at = UTCP_TIME_NEVER;

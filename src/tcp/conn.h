@@ -44,6 +44,11 @@ struct tcp_host {
 	struct utcp_stats *stats;
 	struct ualloc *alloc;
 	bool tracing; /* build trace events only when someone listens */
+	/* RFC 5961 section 7: challenge ACKs the whole stack may send per
+	 * second (0: no limit), and this second's account. */
+	uint32_t challenge_ack_limit;
+	uint32_t challenge_acks;
+	utcp_time_us challenge_second;
 };
 
 /* Per-connection tunables, copied from the stack's config at creation and
@@ -62,6 +67,8 @@ struct tcp_params {
 	uint8_t ttl, tos;
 	bool nodelay, keepalive;
 	bool report_soft_errors; /* SHLD-20: the application may turn them off */
+	bool sack;       /* offer/accept SACK (RFC 2018) */
+	bool timestamps; /* offer/accept timestamps (RFC 7323) */
 	const struct tcp_cc_ops *cc;
 };
 
@@ -117,14 +124,29 @@ struct tcp_conn {
 	uint32_t rcv_fin_seq; /* seq of an out-of-order FIN, if has_ooo_fin */
 	uint32_t snd_fin_seq; /* seq of our FIN, once fin_queued */
 
-	uint16_t snd_mss;    /* effective send MSS (RFC 9293 3.7.1) */
-	uint16_t rcv_mss;    /* MSS we announced */
+	uint16_t snd_mss;    /* effective send MSS (RFC 9293 3.7.1): payload of a
+			      * full segment, after the options every segment
+			      * carries (timestamps) */
+	uint16_t rcv_mss;    /* the payload of a full segment from the peer */
 	uint16_t route_mss;  /* interface MTU - 40, set by the stack */
 	uint8_t snd_wscale;  /* shift the peer applies: scales its windows */
 	uint8_t rcv_wscale;  /* shift we apply to our window field */
 
 	struct ring sndbuf, rcvbuf;
 	struct ranges ooo;
+
+	/* Options negotiated on the handshake */
+	bool sack_ok;           /* both sent SACK-permitted (RFC 2018) */
+	bool ts_ok;             /* both sent timestamps (RFC 7323) */
+	uint32_t ts_recent;     /* TS.Recent (RFC 7323 4.3) */
+	utcp_time_us ts_recent_at;
+	uint32_t ts_offset;     /* added to our millisecond clock in TSval */
+	uint32_t last_ack_sent; /* Last.ACK.sent (RFC 7323 4.3) */
+
+	/* SACK scoreboard (RFC 6675): ranges above SND.UNA the peer holds */
+	struct ranges sacked;
+	uint32_t high_rxt;      /* HighRxt: end of the last hole retransmitted */
+	bool sack_recovery;     /* in_recovery, led by the scoreboard */
 
 	/* Timers: absolute deadlines, UTCP_TIME_NEVER when stopped. */
 	utcp_time_us timer_at[UTCP_TIMER_COUNT];
@@ -135,6 +157,7 @@ struct tcp_conn {
 	uint8_t rtx_count;          /* retransmissions of the current series */
 	uint8_t persist_backoff;
 	uint8_t keep_probes;        /* unanswered keep-alive probes */
+	uint8_t persist_probes;     /* unanswered zero-window probes */
 
 	/* RTT measurement (RFC 6298, Karn's rule): one segment timed at a time */
 	struct rtt_est rtt;
@@ -205,6 +228,15 @@ void tcp_open_passive(struct tcp_conn *c, const struct tcp_seg *syn,
 
 /* The MSS we announce in our SYN (route MSS, or TCP_MAXSEG if smaller). */
 uint16_t tcp_announced_mss(const struct tcp_conn *c);
+
+/* Our TSval now: a millisecond clock with a per-connection offset. */
+static inline uint32_t tcp_tsval(const struct tcp_conn *c, utcp_time_us now)
+{
+	return (uint32_t)(now / 1000u) + c->ts_offset;
+}
+
+/* Bytes the timestamp option takes in every segment once negotiated. */
+#define TCP_TS_OPT_LEN 12
 
 /* --- the application's calls (user.c) --- */
 

@@ -14,6 +14,7 @@ enum verdict {
 	V_CONTINUE,
 	V_DROP,     /* discard silently */
 	V_DROP_ACK, /* discard, then send an ACK */
+	V_CHALLENGE, /* discard, then send a challenge ACK (RFC 5961), if allowed */
 	V_DROP_RST, /* discard, then send <SEQ=SEG.ACK><CTL=RST> */
 	V_DONE,     /* the connection was closed or handed back; stop */
 };
@@ -109,6 +110,34 @@ static enum verdict step_sequence(struct tcp_conn *c, const struct tcp_seg *seg,
 	return V_CONTINUE;
 }
 
+/* RFC 7323 5.3 (PAWS): a segment whose timestamp is older than TS.Recent
+ * is an old duplicate (the sequence space may have wrapped): ACK and drop.
+ * A RST is exempt, and so is a TS.Recent idle for over 24 days (R3). */
+#define PAWS_IDLE_MAX (UTCP_SEC(24ll * 24 * 3600))
+static enum verdict step_paws(struct tcp_conn *c, const struct tcp_seg *seg,
+			      utcp_time_us now)
+{
+	const struct utcp_tcp_opts *o = &seg->h->opts;
+	if (!c->ts_ok || !o->has_ts || (seg->h->flags & UTCP_TH_RST))
+		return V_CONTINUE;
+	if ((int32_t)(o->ts_val - c->ts_recent) >= 0 || now - c->ts_recent_at > PAWS_IDLE_MAX)
+		return V_CONTINUE;
+	TCP_STAT(c, tcp_drop_paws);
+	return V_DROP_ACK;
+}
+
+/* RFC 7323 4.3: remember the peer's timestamp from an acceptable segment
+ * that is not past what we last acknowledged. */
+static void take_ts_recent(struct tcp_conn *c, const struct tcp_seg *seg, utcp_time_us now)
+{
+	const struct utcp_tcp_opts *o = &seg->h->opts;
+	if (c->ts_ok && o->has_ts && (int32_t)(o->ts_val - c->ts_recent) >= 0 &&
+	    seq_leq(seg->h->seq, c->last_ack_sent)) {
+		c->ts_recent = o->ts_val;
+		c->ts_recent_at = now;
+	}
+}
+
 /* RFC 9293 3.10.7.4 second, with RFC 5961 3.2: only a RST at exactly
  * RCV.NXT resets; one elsewhere in the window earns a challenge ACK. */
 static enum verdict step_rst(struct tcp_conn *c, const struct tcp_seg *seg)
@@ -116,8 +145,7 @@ static enum verdict step_rst(struct tcp_conn *c, const struct tcp_seg *seg)
 	if (!(seg->h->flags & UTCP_TH_RST))
 		return V_CONTINUE;
 	if (seg->h->seq != c->rcv_nxt) {
-		TCP_STAT(c, tcp_challenge_ack);
-		return V_DROP_ACK;
+		return V_CHALLENGE;
 	}
 	TCP_STAT(c, tcp_rst_in);
 	switch (c->state) {
@@ -157,8 +185,7 @@ static enum verdict step_syn(struct tcp_conn *c, const struct seg_view *v)
 		tcp_set_state(c, UTCP_LISTEN);
 		return V_DONE;
 	}
-	TCP_STAT(c, tcp_challenge_ack);
-	return V_DROP_ACK;
+	return V_CHALLENGE;
 }
 
 /* SYN_RCVD and an ACK: RFC 9293 3.10.7.4 fifth, first case. */
@@ -383,10 +410,33 @@ static void step_fin(struct tcp_conn *c, const struct seg_view *v, utcp_time_us 
 	c->host->ops->wake(c, UTCP_POLLIN | UTCP_POLLRDHUP);
 }
 
+/* RFC 5961 section 7: at most challenge_ack_limit challenge ACKs per
+ * second from the whole stack, so a blind attacker cannot turn us into an
+ * amplifier (Linux's tcp_challenge_ack_limit, 1000 by default). */
+static bool challenge_allowed(struct tcp_conn *c, utcp_time_us now)
+{
+	struct tcp_host *h = c->host;
+	if (!h->challenge_ack_limit)
+		return true;
+	if (now - h->challenge_second >= UTCP_SEC(1) || now < h->challenge_second) {
+		h->challenge_second = now;
+		h->challenge_acks = 0;
+	}
+	return h->challenge_acks++ < h->challenge_ack_limit;
+}
+
 static void finish(struct tcp_conn *c, const struct tcp_seg *seg, enum verdict r,
 		   utcp_time_us now)
 {
 	switch (r) {
+	case V_CHALLENGE:
+		if (challenge_allowed(c, now)) {
+			TCP_STAT(c, tcp_challenge_ack);
+			c->ack_now = true;
+		} else {
+			TCP_STAT(c, tcp_challenge_ack_limited);
+		}
+		break;
 	case V_DROP_ACK:
 		c->ack_now = true;
 		/* TIME_WAIT: a retransmitted FIN is ACKed again and the 2*MSL
@@ -407,7 +457,11 @@ static void input_synchronized(struct tcp_conn *c, const struct tcp_seg *seg,
 {
 	struct seg_view v;
 	view_init(&v, seg);
-	enum verdict r = step_sequence(c, seg, &v);
+	enum verdict r = step_paws(c, seg, now);
+	if (r == V_CONTINUE)
+		r = step_sequence(c, seg, &v);
+	if (r == V_CONTINUE)
+		take_ts_recent(c, seg, now);
 	if (r == V_CONTINUE)
 		r = step_rst(c, seg);
 	if (r == V_CONTINUE)
@@ -427,6 +481,7 @@ void tcp_input(struct tcp_conn *c, const struct tcp_seg *seg, utcp_time_us now)
 {
 	c->last_rcv_at = now;
 	c->keep_probes = 0;
+	c->persist_probes = 0; /* the peer answers: probing may go on (MUST-37) */
 	if (c->state == UTCP_SYN_SENT)
 		tcp_input_syn_sent(c, seg, now);
 	else if (c->state != UTCP_CLOSED && c->state != UTCP_LISTEN)

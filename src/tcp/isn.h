@@ -11,4 +11,10 @@
 uint32_t tcp_isn(const uint8_t secret[16], uint32_t laddr, uint16_t lport,
 		 uint32_t raddr, uint16_t rport, utcp_time_us now);
 
+/* The offset added to a connection's timestamp clock (RFC 7323 section 7.1:
+ * a random offset per connection, so TSval tells outsiders nothing about
+ * the host's clock), from the same keyed hash with another key. */
+uint32_t tcp_ts_offset(const uint8_t secret[16], uint32_t laddr, uint16_t lport,
+		       uint32_t raddr, uint16_t rport);
+
 #endif

@@ -30,16 +30,26 @@ static void offer_wscale(struct tcp_conn *c)
 	c->snd_wscale = 0;
 }
 
-/* Take the peer's SYN options: its MSS (MUST-15: 536 when absent) and its
- * window scale (used only when both sides sent one, RFC 7323 2.2). */
-static void take_syn_options(struct tcp_conn *c, const struct utcp_tcp_opts *o)
+/* Take the peer's SYN options: its MSS (MUST-15: 536 when absent), its
+ * window scale (used only when both sides sent one, RFC 7323 2.2), SACK
+ * (RFC 2018 section 2) and timestamps (RFC 7323 3.2) likewise. */
+static void take_syn_options(struct tcp_conn *c, const struct utcp_tcp_opts *o,
+			     utcp_time_us now)
 {
 	uint16_t ours = tcp_announced_mss(c);
 	uint16_t peer = o->has_mss ? o->mss : 536;
 	if (peer < 64)
 		peer = 64; /* a silly MSS would make a segment per byte */
-	/* MUST-16: the effective send MSS is the smaller of the two. */
-	c->snd_mss = peer < ours ? peer : ours;
+	c->sack_ok = c->p.sack && o->sack_permitted;
+	c->ts_ok = c->p.timestamps && o->has_ts;
+	if (c->ts_ok) {
+		c->ts_recent = o->ts_val;
+		c->ts_recent_at = now;
+	}
+	/* MUST-16: the effective send MSS is the smaller of the two, less
+	 * the options every segment will carry (RFC 6691). */
+	uint16_t opt = c->ts_ok ? TCP_TS_OPT_LEN : 0;
+	c->snd_mss = (uint16_t)((peer < ours ? peer : ours) - opt);
 	c->rcv_mss = c->snd_mss; /* what the peer will most likely send */
 	if (c->ws_ok && o->has_wscale) {
 		c->snd_wscale = o->wscale > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : o->wscale;
@@ -71,7 +81,7 @@ void tcp_open_passive(struct tcp_conn *c, const struct tcp_seg *syn, uint32_t is
 	c->passive = true;
 	c->last_rcv_at = now;
 	offer_wscale(c);
-	take_syn_options(c, &syn->h->opts);
+	take_syn_options(c, &syn->h->opts, now);
 	/* RFC 7323 2.2: the window of a SYN is never scaled. */
 	c->snd_wnd = c->max_snd_wnd = syn->h->wnd;
 	c->snd_wl1 = syn->h->seq;
@@ -85,6 +95,7 @@ void tcp_establish(struct tcp_conn *c, utcp_time_us now)
 	struct tcp_cc *cc = &c->cc;
 	cc->mss = c->snd_mss;
 	cc->initial_window = c->p.initial_window;
+	c->high_rxt = c->snd_una;
 	/* RFC 5681 3.1: initial ssthresh arbitrarily high unless configured. */
 	cc->ssthresh = c->p.initial_ssthresh ? c->p.initial_ssthresh : 0x7fffffff;
 	c->cc_ops->init(cc);
@@ -113,7 +124,7 @@ static void syn_sent_got_syn(struct tcp_conn *c, const struct tcp_seg *seg,
 	c->rcv_nxt = h->seq + 1;
 	/* What our SYN offered, unscaled (RFC 7323 2.2). */
 	c->rcv_adv = c->rcv_nxt + (c->p.rcvbuf < 65535 ? c->p.rcvbuf : 65535);
-	take_syn_options(c, &h->opts);
+	take_syn_options(c, &h->opts, now);
 	/* RFC 7323 2.2: the SYN's window is not scaled. */
 	c->snd_wnd = c->max_snd_wnd = h->wnd;
 	c->snd_wl1 = h->seq;

@@ -8,6 +8,7 @@
  */
 #include "tcp/conn.h"
 #include "tcp/input.h"
+#include "tcp/sack.h"
 #include "tcp/seq.h"
 
 #include <string.h>
@@ -48,15 +49,42 @@ static uint16_t window_field(const struct tcp_conn *c, uint32_t wnd)
 	return (uint16_t)min_u32(f, 65535);
 }
 
-/* Fill what every segment of a synchronized connection carries: ACK and
- * window. Sending them settles any pending ACK. */
-static void fill_ack(struct tcp_conn *c, struct tcp_tx *tx)
+/* The options of a non-SYN segment: timestamps (RFC 7323 3.2: on every
+ * segment once negotiated) and, while we hold out-of-order data, SACK
+ * blocks (RFC 2018 section 4: 3 fit beside the timestamps, else 4). */
+static void segment_options(const struct tcp_conn *c, utcp_time_us now,
+			    struct utcp_tcp_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (c->ts_ok) {
+		o->has_ts = true;
+		o->ts_val = tcp_tsval(c, now);
+		o->ts_ecr = c->ts_recent;
+	}
+	tcp_sack_blocks(c, o, c->ts_ok ? 3 : 4);
+}
+
+/* Payload room in a segment carrying options o: the send MSS already
+ * leaves room for timestamps; SACK blocks take theirs from the data. */
+static uint32_t segment_room(const struct tcp_conn *c, const struct utcp_tcp_opts *o)
+{
+	uint32_t opts = (uint32_t)tcp_options_len(o);
+	uint32_t base = c->ts_ok ? TCP_TS_OPT_LEN : 0;
+	uint32_t extra = opts > base ? opts - base : 0;
+	return c->snd_mss > extra + 64 ? c->snd_mss - extra : 64;
+}
+
+/* Fill what every segment of a synchronized connection carries: ACK,
+ * window and options. Sending them settles any pending ACK. */
+static void fill_ack(struct tcp_conn *c, struct tcp_tx *tx, const struct utcp_tcp_opts *o)
 {
 	uint32_t wnd = tcp_rcv_window(c);
 	uint16_t field = window_field(c, wnd);
 	tx->h.flags |= UTCP_TH_ACK;
 	tx->h.ack = c->rcv_nxt;
 	tx->h.wnd = field;
+	tx->h.opts = *o;
+	c->last_ack_sent = c->rcv_nxt;
 	uint32_t edge = c->rcv_nxt + ((uint32_t)field << c->rcv_wscale);
 	if (seq_gt(edge, c->rcv_adv))
 		c->rcv_adv = edge;
@@ -87,6 +115,15 @@ static bool emit_syn(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 		tx->h.opts.has_wscale = true;
 		tx->h.opts.wscale = c->rcv_wscale;
 	}
+	/* SACK and timestamps: offered on SYN when enabled, answered on
+	 * SYN,ACK only when the peer offered them (RFC 2018 2, RFC 7323 3.2). */
+	bool active = c->state == UTCP_SYN_SENT;
+	tx->h.opts.sack_permitted = active ? c->p.sack : c->sack_ok;
+	if (active ? c->p.timestamps : c->ts_ok) {
+		tx->h.opts.has_ts = true;
+		tx->h.opts.ts_val = tcp_tsval(c, now);
+		tx->h.opts.ts_ecr = active ? 0 : c->ts_recent;
+	}
 	if (c->state == UTCP_SYN_RCVD) {
 		/* The window of a SYN is never scaled (RFC 7323 2.2). */
 		uint32_t wnd = min_u32(tcp_rcv_window(c), 65535);
@@ -94,6 +131,7 @@ static bool emit_syn(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 		tx->h.ack = c->rcv_nxt;
 		tx->h.wnd = (uint16_t)wnd;
 		c->rcv_adv = c->rcv_nxt + wnd;
+		c->last_ack_sent = c->rcv_nxt;
 		c->ack_now = false;
 	} else {
 		tx->h.wnd = (uint16_t)min_u32(c->p.rcvbuf, 65535);
@@ -112,9 +150,10 @@ static bool emit_syn(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 	return true;
 }
 
-/* Describe the segment [seq, seq + len) (+ FIN) from the send ring. */
+/* Describe the segment [seq, seq + len) (+ FIN) from the send ring, with
+ * options o (from segment_options). */
 static void fill_data(struct tcp_conn *c, struct tcp_tx *tx, uint32_t seq,
-		      uint32_t len, bool fin)
+		      uint32_t len, bool fin, const struct utcp_tcp_opts *o)
 {
 	uint32_t off = seq - tcp_snd_buf_seq(c);
 	tx->h.seq = seq;
@@ -140,22 +179,47 @@ static void fill_data(struct tcp_conn *c, struct tcp_tx *tx, uint32_t seq,
 		 * the timed one: either way it is no measurement. */
 		c->rtt_start_at = UTCP_TIME_NEVER;
 	}
-	fill_ack(c, tx);
+	fill_ack(c, tx, o);
 }
 
-/* Fast retransmit / partial ACK: one segment at SND.UNA, SND.NXT kept. */
-static bool emit_fast_rtx(struct tcp_conn *c, struct tcp_tx *tx)
+/* A retransmission of up to max_len octets from seq, stopping at our FIN
+ * (which it then carries). Returns false when there is nothing there. */
+static bool resend_from(struct tcp_conn *c, struct tcp_tx *tx, uint32_t seq,
+			uint32_t max_len, const struct utcp_tcp_opts *o)
 {
-	c->fast_rtx = false;
-	uint32_t seq = c->snd_una;
 	uint32_t sent = c->snd_max - seq;
 	bool fin_in_flight = tcp_fin_sent(c);
 	uint32_t data = fin_in_flight ? sent - 1 : sent;
-	uint32_t len = min_u32(data, c->snd_mss);
+	uint32_t len = min_u32(data, max_len);
 	bool fin = fin_in_flight && seq + len == c->snd_fin_seq;
 	if (len == 0 && !fin)
 		return false;
-	fill_data(c, tx, seq, len, fin);
+	fill_data(c, tx, seq, len, fin, o);
+	return true;
+}
+
+/* Fast retransmit / partial ACK: one segment at SND.UNA, SND.NXT kept. */
+static bool emit_fast_rtx(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
+{
+	struct utcp_tcp_opts o;
+	segment_options(c, now, &o);
+	c->fast_rtx = false;
+	return resend_from(c, tx, c->snd_una, segment_room(c, &o), &o);
+}
+
+/* RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg. Rule
+ * 1 (a lost hole) is sent from here; rule 2 (new data) by emit_data. */
+static bool emit_sack_rtx(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
+{
+	struct utcp_tcp_opts o;
+	segment_options(c, now, &o);
+	uint32_t room = segment_room(c, &o);
+	uint32_t pipe = tcp_sack_pipe(c), seq, len;
+	if (c->cc.cwnd < pipe + c->cc.mss || !tcp_sack_next_hole(c, room, &seq, &len))
+		return false;
+	if (!resend_from(c, tx, seq, len, &o))
+		return false;
+	c->high_rxt = seq + tx->len + ((tx->h.flags & UTCP_TH_FIN) ? 1 : 0);
 	return true;
 }
 
@@ -215,10 +279,16 @@ static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 	if (avail == 0 && !fin_due)
 		return false;
 
+	struct utcp_tcp_opts o;
+	segment_options(c, now, &o);
+	uint32_t room = segment_room(c, &o);
+	/* The peer's window limits sequence space sent; cwnd limits what is
+	 * in flight (in SACK recovery: the pipe, RFC 6675). */
 	uint32_t in_flight = c->snd_nxt - c->snd_una;
-	uint32_t wnd = min_u32(c->snd_wnd, c->cc.cwnd);
-	uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
-	uint32_t len = min_u32(min_u32(avail, c->snd_mss), usable);
+	uint32_t cc_flight = c->sack_recovery ? tcp_sack_pipe(c) : in_flight;
+	uint32_t by_cc = c->cc.cwnd > cc_flight ? c->cc.cwnd - cc_flight : 0;
+	uint32_t by_rwnd = c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0;
+	uint32_t len = min_u32(min_u32(avail, room), min_u32(by_cc, by_rwnd));
 	bool probe = c->probe_now;
 	c->probe_now = false;
 	if (probe && len == 0 && avail > 0) {
@@ -227,7 +297,7 @@ static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 		if (c->snd_wnd == 0)
 			c->probe_out = true;
 		TCP_STAT(c, tcp_zero_window_probe);
-	} else if (len > 0 && len < c->snd_mss && !probe &&
+	} else if (len > 0 && len < room && !probe &&
 		   !(fin_due && len == avail) && !small_segment_ok(c, len, avail)) {
 		len = 0;
 	}
@@ -239,7 +309,7 @@ static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 	    now - c->last_send_at > tcp_rto(c) && tcp_state_synchronized(c->state))
 		restart_after_idle(c, now);
 	uint32_t seq = c->snd_nxt;
-	fill_data(c, tx, seq, len, fin);
+	fill_data(c, tx, seq, len, fin, &o);
 	if (!tx->retransmit && len > 0 && c->rtt_start_at == UTCP_TIME_NEVER) {
 		c->rtt_seq = seq;
 		c->rtt_start_at = now;
@@ -252,7 +322,7 @@ static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 
 /* A pure ACK; a keep-alive probe is one at SND.NXT - 1 (RFC 9293 3.8.4:
  * no data, SHLD-12), which the peer must answer. */
-static bool emit_ack(struct tcp_conn *c, struct tcp_tx *tx)
+static bool emit_ack(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 {
 	bool ka = c->ka_probe;
 	if (!c->ack_now && !ka)
@@ -266,7 +336,9 @@ static bool emit_ack(struct tcp_conn *c, struct tcp_tx *tx)
 	tx->h.seq = ka ? c->snd_max - 1 : c->snd_max;
 	if (ka)
 		TCP_STAT(c, tcp_keepalive_probe);
-	fill_ack(c, tx);
+	struct utcp_tcp_opts o;
+	segment_options(c, now, &o);
+	fill_ack(c, tx, &o);
 	return true;
 }
 
@@ -307,15 +379,16 @@ bool tcp_output_next(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 	case UTCP_SYN_RCVD:
 		if (c->snd_nxt == c->iss)
 			return emit_syn(c, now, tx);
-		if (c->state == UTCP_SYN_RCVD && emit_ack(c, tx))
+		if (c->state == UTCP_SYN_RCVD && emit_ack(c, now, tx))
 			return true;
 		break;
 	default:
-		if (c->fast_rtx && emit_fast_rtx(c, tx))
+		if (c->sack_recovery ? emit_sack_rtx(c, now, tx)
+				     : c->fast_rtx && emit_fast_rtx(c, now, tx))
 			return true;
 		if (emit_data(c, now, tx))
 			return true;
-		if (emit_ack(c, tx))
+		if (emit_ack(c, now, tx))
 			return true;
 		break;
 	}

@@ -71,6 +71,14 @@ static uint32_t unsent_bytes(const struct tcp_conn *c)
 static bool persisting(const struct tcp_conn *c)
 {
 	uint32_t flight = tcp_flight(c);
+	bool fin_waits = c->fin_queued && !tcp_fin_sent(c);
+	/* A closed window (MUST-35): whatever waits, even what was in flight
+	 * when the peer shrank its window to zero (MUST-34, SHLD-17), goes
+	 * by the persist timer's probes, which an answering peer never runs
+	 * out of (MUST-37); the retransmission timer would only resend into
+	 * the closed window until R2 killed the connection. As BSD. */
+	if (c->snd_wnd == 0 && (flight > 0 || unsent_bytes(c) > 0 || fin_waits))
+		return true;
 	if (flight == 0)
 		return unsent_bytes(c) > 0 || (c->fin_queued && !tcp_fin_sent(c));
 	if (flight > 1)
@@ -126,8 +134,13 @@ static void timeout_congestion(struct tcp_conn *c, utcp_time_us now)
 	else
 		c->cc.cwnd = c->cc.mss; /* the loss window */
 	c->in_recovery = false;
+	c->sack_recovery = false;
 	c->dupacks = 0;
 	c->recover = c->snd_max;
+	/* RFC 2018 section 8: the receiver may have reneged: forget what it
+	 * said it held, and resend everything from SND.UNA. */
+	ranges_init(&c->sacked);
+	c->high_rxt = c->snd_una;
 	tcp_trace_cc(c, UTCP_CC_TIMEOUT, now);
 }
 
@@ -164,6 +177,15 @@ static void on_rtx(struct tcp_conn *c, utcp_time_us now)
 static void on_persist(struct tcp_conn *c, utcp_time_us now)
 {
 	(void)now;
+	/* Probes the peer answers keep the connection (MUST-37) however
+	 * long its window stays shut; a peer answering nothing at all is
+	 * given up on after R2 probes, as Linux's tcp_probe_timer does. */
+	if (c->persist_probes >= c->p.retries_r2) {
+		TCP_STAT(c, tcp_conn_timeout);
+		tcp_close_with(c, c->soft_err ? c->soft_err : ETIMEDOUT);
+		return;
+	}
+	c->persist_probes++;
 	c->probe_now = true;
 	if (tcp_flight(c) > 0)
 		c->snd_nxt = c->snd_una; /* probe with the same byte (or FIN) again */
@@ -187,7 +209,10 @@ static void on_keepalive(struct tcp_conn *c, utcp_time_us now)
 		return;
 	}
 	if (c->keep_probes >= c->p.keep_cnt) {
+		/* The peer is gone; tell it, in case it only lost its way
+		 * back (Linux sends a RST here too). */
 		TCP_STAT(c, tcp_conn_timeout);
+		c->rst_pending = true;
 		tcp_close_with(c, ETIMEDOUT);
 		return;
 	}

@@ -42,3 +42,16 @@ size_t icmp_emit_echo_reply(uint8_t *out, const struct icmp_msg *m)
 	store_be16(out + 2, csum_finish(csum_add(0, out, len, 0)));
 	return len;
 }
+
+size_t icmp_emit_error(uint8_t *out, uint8_t type, uint8_t code, const uint8_t *quoted,
+		       size_t quoted_len)
+{
+	out[0] = type;
+	out[1] = code;
+	store_be16(out + 2, 0);
+	store_be32(out + 4, 0); /* unused (RFC 792) */
+	memcpy(out + ICMP_HDR_LEN, quoted, quoted_len);
+	size_t len = ICMP_HDR_LEN + quoted_len;
+	store_be16(out + 2, csum_finish(csum_add(0, out, len, 0)));
+	return len;
+}

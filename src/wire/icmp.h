@@ -44,6 +44,17 @@ enum icmp_parse_result icmp_parse(const uint8_t *p, size_t len, struct icmp_msg 
 /* True for the error types whose body quotes an offending datagram. */
 int icmp_is_error(uint8_t type);
 
+/* Time exceeded codes (RFC 792). */
+#define ICMP_TIMX_TTL 0
+#define ICMP_TIMX_REASSEMBLY 1
+
+/* Write an error message of type and code quoting the offending
+ * datagram's header and first 8 bytes of data (RFC 792; quoted and
+ * quoted_len are the caller's choice of how much) into out (room for 8 +
+ * quoted_len bytes). Returns its length. */
+size_t icmp_emit_error(uint8_t *out, uint8_t type, uint8_t code, const uint8_t *quoted,
+		       size_t quoted_len);
+
 /* Write an echo reply answering request m into out (room for 8 +
  * m->body_len bytes). Returns its length. */
 size_t icmp_emit_echo_reply(uint8_t *out, const struct icmp_msg *m);

@@ -56,9 +56,13 @@ static void raw_rx(void *ctx, utcp_time_us at, const uint8_t *pkt, size_t len)
 	memcpy(r->data, seg + r->h.hdr_len, r->len < sizeof(r->data) ? r->len : sizeof(r->data));
 }
 
+/* Scenario tests see classic TCP (no SACK, no timestamps) unless they ask
+ * for more, so that the segments they assert read as the lessons do. */
 void fx_default_cfg(struct utcp_stack_config *c)
 {
 	utcp_stack_config_default(c);
+	c->sack = false;
+	c->timestamps = false;
 }
 
 struct fixture *fx_new(const struct fx_opts *o)
@@ -432,4 +436,55 @@ void fx_establish_4k(struct fixture *f, int *lfd, int *cfd, int *sfd)
 	fx_run(f, UTCP_MS(100));
 	*sfd = utcp_accept(f->s[FX_B], *lfd, NULL);
 	REQUIRE(*sfd >= 0);
+}
+
+/* --- helpers for the RFC 9293 conformance tests (docs/CONFORMANCE.md) --- */
+
+size_t fx_dgram_build(const struct fx_dgram *d, uint8_t *pkt, size_t cap)
+{
+	uint32_t src = d->src || d->exact_addrs ? d->src : FX_ADDR_B;
+	uint32_t dst = d->dst || d->exact_addrs ? d->dst : FX_ADDR_A;
+	REQUIRE(d->ip_opts_len % 4 == 0 && d->ip_opts_len <= 40);
+	REQUIRE(d->tcp_opts_len % 4 == 0 && d->tcp_opts_len <= 40);
+	size_t ihl = IPV4_HDR_LEN + d->ip_opts_len;
+	uint8_t *seg = pkt + ihl;
+	size_t hl;
+	if (d->tcp_opts) {
+		REQUIRE(cap >= ihl + TCP_HDR_LEN + d->tcp_opts_len + d->len);
+		struct tcp_hdr h = d->h;
+		memset(&h.opts, 0, sizeof(h.opts));
+		tcp_emit(seg, &h);
+		memcpy(seg + TCP_HDR_LEN, d->tcp_opts, d->tcp_opts_len);
+		hl = TCP_HDR_LEN + d->tcp_opts_len;
+		seg[12] = (uint8_t)((hl / 4) << 4);
+	} else {
+		REQUIRE(cap >= ihl + TCP_HDR_LEN + tcp_options_len(&d->h.opts) + d->len);
+		hl = tcp_emit(seg, &d->h);
+	}
+	if (d->len)
+		memcpy(seg + hl, d->data, d->len);
+	tcp_fill_checksum(seg, hl + d->len, src, dst);
+	size_t total = ihl + hl + d->len;
+	struct ipv4_hdr ip = {.tos = d->tos, .total_len = (uint16_t)total,
+			      .ttl = d->ttl ? d->ttl : 64, .proto = IPV4_PROTO_TCP,
+			      .src = src, .dst = dst, .frag = IPV4_FLAG_DF};
+	uint8_t fixed[IPV4_HDR_LEN];
+	ipv4_emit(fixed, &ip);
+	memcpy(pkt, fixed, IPV4_HDR_LEN);
+	if (d->ip_opts_len) {
+		memcpy(pkt + IPV4_HDR_LEN, d->ip_opts, d->ip_opts_len);
+		pkt[0] = (uint8_t)(0x40 | (ihl / 4));
+		pkt[10] = pkt[11] = 0;
+		uint16_t c = csum_buf(pkt, ihl);
+		pkt[10] = (uint8_t)(c >> 8);
+		pkt[11] = (uint8_t)c;
+	}
+	return total;
+}
+
+void fx_raw_send_dgram(struct fixture *f, const struct fx_dgram *d)
+{
+	uint8_t pkt[IPV4_HDR_LEN + 40 + TCP_MAX_HDR_LEN + 4096];
+	size_t n = fx_dgram_build(d, pkt, sizeof(pkt));
+	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, n), 0);
 }

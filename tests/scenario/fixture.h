@@ -174,3 +174,29 @@ int fx_listen_4k(struct fixture *f, int h, uint16_t port, uint32_t isn);
 /* Two stacks, 4 KiB buffers: B listens on 80 (ISN 800), A (ISN 100)
  * connects at the current time and B accepts 100 ms later. */
 void fx_establish_4k(struct fixture *f, int *lfd, int *cfd, int *sfd);
+
+/* --- helpers for the RFC 9293 conformance tests (docs/CONFORMANCE.md) --- */
+
+/* A datagram built byte by byte, for what tcp_emit() cannot say: IP
+ * options, TOS and TTL, any addresses, raw TCP option bytes (unaligned,
+ * unknown kinds, illegal lengths). Zero fields take the defaults noted. */
+struct fx_dgram {
+	uint32_t src, dst;      /* host order; 0: P (10.0.0.2) -> A (10.0.0.1) */
+	bool exact_addrs;       /* src and dst as given, even 0.0.0.0 */
+	uint8_t tos, ttl;       /* ttl 0: 64 */
+	const uint8_t *ip_opts; /* IP options, ip_opts_len bytes (a multiple of 4) */
+	size_t ip_opts_len;
+	struct tcp_hdr h;          /* ports, seq, ack, flags, wnd, urp; h.opts is
+				    * emitted unless tcp_opts is given */
+	const uint8_t *tcp_opts;   /* raw TCP option bytes (a multiple of 4) */
+	size_t tcp_opts_len;
+	const void *data;
+	size_t len;
+};
+
+/* Write the datagram into pkt (cap bytes): IPv4 header with its options
+ * and checksum, TCP header, options and payload with the TCP checksum.
+ * Returns its length. */
+size_t fx_dgram_build(const struct fx_dgram *d, uint8_t *pkt, size_t cap);
+/* Build it and send it from the raw peer P. */
+void fx_raw_send_dgram(struct fixture *f, const struct fx_dgram *d);

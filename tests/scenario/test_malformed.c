@@ -191,7 +191,7 @@ static const struct mf_kind kinds[] = {
 	{"ip header length 16", STAT_OFF(ip_drop_hdr_len), spoil_ihl},
 	{"ip total length past the packet", STAT_OFF(ip_drop_total_len), spoil_total_len},
 	{"ip bad checksum", STAT_OFF(ip_drop_checksum), spoil_ip_csum},
-	{"ip fragment", STAT_OFF(ip_drop_fragment), spoil_fragment},
+	{"ip fragment (held for reassembly)", STAT_OFF(frag_in), spoil_fragment},
 	{"ip not addressed to us", STAT_OFF(ip_drop_not_ours), spoil_not_ours},
 	{"ip multicast source", STAT_OFF(ip_drop_bad_src), spoil_multicast_src},
 	{"ip protocol UDP", STAT_OFF(ip_drop_proto), spoil_proto},

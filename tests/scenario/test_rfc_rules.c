@@ -348,6 +348,40 @@ TEST(rfc_zero_window_persist_probes_backoff)
 	finish(f, fd, lfd);
 }
 
+/* A peer that answers no probe at all is given up on after R2 probes
+ * (Linux's tcp_probe_timer); answered probes never end the connection. */
+TEST(rfc_zero_window_unanswered_probes_give_up)
+{
+	struct fixture *f = raw_fixture();
+	struct utcp_stack *a = fx_stack(f, FX_A);
+	int lfd, fd = raw_established(f, &lfd, 2920);
+	static char data[4000];
+	REQUIRE_EQ(utcp_send(a, fd, data, sizeof(data), 0), 4000);
+	fx_run(f, UTCP_MS(10));
+	FX_RAW_EXPECT(f, "1001(1460) ack 5001 win 4096");
+	FX_RAW_EXPECT(f, "2461(1460) ack 5001 win 4096");
+	p_send(f, UTCP_TH_ACK, 5001, 3921, 0, NULL); /* window 0, then silence */
+	fx_run(f, UTCP_MS(10));
+	/* Probes at +0.2, 0.6, 1.4, ... s (doubling up to 120 s): 15 of them
+	 * (retries_r2), then at the 16th expiry the connection is dropped. */
+	fx_run(f, UTCP_SEC(2000));
+	unsigned probes = 0;
+	const struct fx_raw_seg *s;
+	while ((s = fx_raw_next(f)) != NULL) {
+		char buf[96];
+		if (s->h.flags & UTCP_TH_RST)
+			break;
+		CHECK_STR(fx_raw_str(s, buf, sizeof(buf)), "3921(1) ack 5001 win 4096");
+		probes++;
+	}
+	CHECK_EQ(probes, 15);
+	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_CLOSED);
+	CHECK_EQ(fx_so_error(f, FX_A, fd), ETIMEDOUT);
+	CHECK_EQ(fx_stats(f, FX_A).tcp_conn_timeout, 1);
+	utcp_close(a, fd);
+	finish(f, -1, lfd);
+}
+
 /* ---- 3.8.4: keep-alive ---- */
 
 /* MUST-25, MUST-28: off by default, and the default idle time is 2 h. */
@@ -404,6 +438,9 @@ TEST(rfc_keepalive_probes_answered_then_timeout)
 	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_CLOSED);
 	CHECK_EQ(fx_so_error(f, FX_A, fd), ETIMEDOUT);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_keepalive_probe, 4);
+	/* Giving up, A tells the peer with a RST (as Linux does). */
+	fx_run(f, UTCP_MS(10));
+	FX_RAW_EXPECT(f, "RST 1001(0) ack 5001 win 0");
 	utcp_close(a, fd);
 	finish(f, -1, lfd);
 }
