@@ -110,7 +110,17 @@ enum {
 	UTCP_UTCP_SOFT_ERROR,     /* int, read-only: last soft error (ICMP), cleared */
 	UTCP_UTCP_SOFT_ERRORS,    /* int: report soft errors (SHLD-20; default 1) */
 	UTCP_UTCP_SACK,           /* int: offer/accept SACK on the next handshake */
+	UTCP_UTCP_SOURCE_ROUTE,   /* struct utcp_source_route: before connect() (MUST-51) */
 	UTCP_UTCP_TIMESTAMPS,     /* int: offer/accept timestamps on the next handshake */
+};
+
+/* An IP source route for an active open (RFC 791 3.1, RFC 9293 3.9.2.1):
+ * the hops to pass through, in order, before the peer. */
+#define UTCP_SOURCE_ROUTE_MAX 8
+struct utcp_source_route {
+	uint8_t strict; /* 1: strict (SSRR), 0: loose (LSRR) */
+	uint8_t n;      /* hops, 1 to UTCP_SOURCE_ROUTE_MAX (0 clears it) */
+	uint32_t hop[UTCP_SOURCE_ROUTE_MAX]; /* host order */
 };
 
 struct utcp_linger {

@@ -96,6 +96,9 @@ struct utcp_stack_config {
 	bool tw_reuse;              /* connect() may reuse a TIME_WAIT four-tuple */
 	uint32_t challenge_ack_limit; /* RFC 5961 section 7: per second, whole
 				       * stack; default 1000; 0 = no limit */
+	bool accept_source_route;   /* honour received IP source routes (RFC 9293
+				     * MUST-53); default off: such datagrams are
+				     * dropped, as RFC 7126 advises */
 	bool sack;                  /* offer and accept SACK (RFC 2018); default on */
 	bool timestamps;            /* offer and accept timestamps (RFC 7323); default on */
 	const char *cc;             /* default congestion control: "reno" */
@@ -168,6 +171,7 @@ size_t utcp_stack_mem_in_use(const struct utcp_stack *s);
 	X(ip_drop_checksum, "dropped: bad header checksum")                  \
 	X(ip_drop_not_ours, "dropped: not addressed to this host")           \
 	X(ip_drop_bad_src, "dropped: broadcast/multicast/zero source")       \
+	X(ip_drop_source_route, "dropped: source route (not accepted, not complete, or malformed)") \
 	X(ip_drop_proto, "dropped: protocol other than TCP and ICMP")        \
 	X(ip_drop_no_route, "not sent: no interface reaches the destination") \
 	X(ip_drop_too_big, "not sent: larger than the interface MTU")        \
@@ -212,6 +216,7 @@ size_t utcp_stack_mem_in_use(const struct utcp_stack *s);
 	X(tcp_zero_window_probe, "zero-window probes sent")                  \
 	X(tcp_keepalive_probe, "keep-alive probes sent")                     \
 	X(tcp_conn_timeout, "connections dropped after retries")             \
+	X(tcp_negative_advice, "R1 retransmissions reached: next hop re-checked") \
 	X(tcp_active_open, "connections opened actively")                    \
 	X(tcp_passive_open, "connections opened passively")                  \
 	X(tcp_time_wait_reopen, "TIME_WAIT reused by a new SYN")              \

@@ -193,7 +193,8 @@ static int do_connect(struct utcp_stack *s, struct usock *u, const struct utcp_s
 	}
 	if (bad_remote(s, a->addr) || a->port == 0)
 		return -EINVAL;
-	const struct iface *ifc = route_lookup(s, a->addr);
+	route_take_app(u, a->addr);
+	const struct iface *ifc = route_lookup(s, u->has_route ? u->route_hop : a->addr);
 	if (!ifc)
 		return -ENETUNREACH;
 	uint32_t laddr = u->tcp.laddr ? u->tcp.laddr : ifc->addr; /* MUST-44 */
@@ -213,7 +214,7 @@ static int do_connect(struct utcp_stack *s, struct usock *u, const struct utcp_s
 	u->tcp.laddr = laddr; /* MUST-45: used from now on */
 	u->tcp.raddr = a->addr;
 	u->tcp.rport = a->port;
-	u->tcp.route_mss = (uint16_t)(ifc->mtu - 40);
+	u->tcp.route_mss = (uint16_t)(ifc->mtu - 40 - route_opt_len(u));
 	int r = conn_table_insert(s, u);
 	if (r)
 		return r;

@@ -144,6 +144,18 @@ static int set_utcp_level(struct usock *u, int name, const void *val, size_t len
 	struct tcp_params *p = &u->tcp.p;
 	uint32_t v32;
 	int v;
+	if (name == UTCP_UTCP_SOURCE_ROUTE) {
+		struct utcp_source_route r;
+		if (!val || len != sizeof(r))
+			return -EINVAL;
+		memcpy(&r, val, sizeof(r));
+		if (r.n > UTCP_SOURCE_ROUTE_MAX)
+			return -EINVAL;
+		if (u->kind != USOCK_NEW)
+			return -EISCONN; /* MUST-51: on the active open */
+		u->app_route = r;
+		return 0;
+	}
 	switch (name) {
 	case UTCP_UTCP_ISN:
 	case UTCP_UTCP_SSTHRESH:
@@ -292,6 +304,8 @@ static int get_tcp_level(struct usock *u, int name, void *val, size_t *len)
 static int get_utcp_level(struct usock *u, int name, void *val, size_t *len)
 {
 	const struct tcp_params *p = &u->tcp.p;
+	if (name == UTCP_UTCP_SOURCE_ROUTE)
+		return put_bytes(val, len, &u->app_route, sizeof(u->app_route));
 	switch (name) {
 	case UTCP_UTCP_ISN:
 		return put_bytes(val, len, &u->tcp.iss, sizeof(uint32_t));

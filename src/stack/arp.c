@@ -263,6 +263,13 @@ void arp_output(struct utcp_stack *s, const struct iface *ifc, uint32_t next_hop
 	hold_frame(s, c, next_hop, frame, len);
 }
 
+void arp_suspect(struct utcp_stack *s, const struct iface *ifc, uint32_t ip)
+{
+	struct arp_entry *e = ifc->arp ? find(ifc->arp, ip) : NULL;
+	if (e && e->state == ARP_RESOLVED && !e->probing)
+		e->fresh_until = s->now; /* the next packet to it asks again */
+}
+
 /* One entry's due retry: ask again, or give up. */
 static void retry_entry(struct utcp_stack *s, const struct iface *ifc, struct arp_entry *e)
 {

@@ -54,16 +54,23 @@ static void copy_span(uint8_t *dst, const struct ring_span *sp)
 
 void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u)
 {
-	const struct iface *ifc = route_lookup(s, tx->dst);
+	/* With a source route the datagram goes to its first hop, carrying
+	 * the rest of the route; TCP's checksum still covers the final
+	 * destination (RFC 9293 3.1: the pseudo-header's address). */
+	uint8_t opts[40];
+	size_t optlen = u && u->has_route ? ipv4_emit_srr(opts, &u->route) : 0;
+	uint32_t ip_dst = optlen ? u->route_hop : tx->dst;
+	const struct iface *ifc = route_lookup(s, ip_dst);
 	if (!ifc) {
 		STAT(s, ip_drop_no_route);
 		return;
 	}
 	uint8_t *pkt = stack_txpkt(s);
-	uint8_t *seg = pkt + IPV4_HDR_LEN;
+	size_t iphl = IPV4_HDR_LEN + optlen;
+	uint8_t *seg = pkt + iphl;
 	size_t hlen = tcp_emit(seg, &tx->h);
 	size_t tcp_len = hlen + tx->len;
-	size_t total = IPV4_HDR_LEN + tcp_len;
+	size_t total = iphl + tcp_len;
 	if (total > ifc->mtu) {
 		STAT(s, ip_drop_too_big);
 		return;
@@ -78,14 +85,17 @@ void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u)
 		.ttl = tx->ttl ? tx->ttl : s->cfg.ttl,
 		.proto = IPV4_PROTO_TCP,
 		.src = tx->src,
-		.dst = tx->dst,
+		.dst = ip_dst,
 	};
-	ipv4_emit(pkt, &ip);
+	if (optlen)
+		ipv4_emit_opts(pkt, &ip, opts, optlen);
+	else
+		ipv4_emit(pkt, &ip);
 	STAT(s, tcp_out);
 	if (s->cfg.trace)
 		trace_seg(s, UTCP_TR_SEG_OUT, u, &tx->h, tx->src, tx->dst, tx->len,
 			  tx->retransmit);
-	link_send(s, ifc, tx->dst, pkt, total);
+	link_send(s, ifc, ip_dst, pkt, total);
 }
 
 /* RFC 791 3.2, "fragmentation": the payload in pieces of a multiple of 8
@@ -143,8 +153,38 @@ static void ip_drop(struct utcp_stack *s, uint64_t *counter, const char *reason)
 #define IP_DROP(s, name) ip_drop((s), &(s)->stats.name, #name)
 
 /* A whole datagram for us: to ICMP or TCP. */
+/* A source-routed datagram (RFC 791 3.1) reaches TCP only when the stack
+ * accepts source routes and the route is complete (we do not forward).
+ * Returns false when it was dropped; *srr is NULL when there is none. */
+static bool check_source_route(struct utcp_stack *s, const struct ipv4_hdr *h,
+			       const uint8_t *pkt, struct ipv4_srr *buf,
+			       const struct ipv4_srr **srr)
+{
+	*srr = NULL;
+	if (h->hdr_len == IPV4_HDR_LEN)
+		return true;
+	switch (ipv4_find_srr(pkt, h, buf)) {
+	case IPV4_SRR_NONE:
+		return true;
+	case IPV4_SRR_FOUND:
+		if (s->cfg.accept_source_route && ipv4_srr_complete(buf)) {
+			*srr = buf;
+			return true;
+		}
+		break;
+	default:
+		break;
+	}
+	IP_DROP(s, ip_drop_source_route);
+	return false;
+}
+
 static void ip_deliver(struct utcp_stack *s, const struct ipv4_hdr *h, const uint8_t *pkt)
 {
+	struct ipv4_srr buf;
+	const struct ipv4_srr *srr;
+	if (!check_source_route(s, h, pkt, &buf, &srr))
+		return;
 	if (h->proto == IPV4_PROTO_ICMP) {
 		icmp_input(s, h->src, h->dst, pkt + h->hdr_len, h->total_len - h->hdr_len);
 		return;
@@ -153,7 +193,7 @@ static void ip_deliver(struct utcp_stack *s, const struct ipv4_hdr *h, const uin
 		IP_DROP(s, ip_drop_proto);
 		return;
 	}
-	tcp_demux(s, pkt + h->hdr_len, h->total_len - h->hdr_len, h->src, h->dst);
+	tcp_demux(s, pkt + h->hdr_len, h->total_len - h->hdr_len, h->src, h->dst, srr);
 }
 
 void ip_input(struct utcp_stack *s, int iface, const uint8_t *pkt, size_t len)

@@ -71,6 +71,13 @@ static uint32_t next_hop(const struct iface *ifc, uint32_t dst)
 	return on_link || ifc->gateway == 0 ? dst : ifc->gateway;
 }
 
+void link_negative_advice(struct utcp_stack *s, uint32_t dst)
+{
+	const struct iface *ifc = route_lookup(s, dst);
+	if (ifc && ifc->kind == UTCP_IFACE_ETHERNET)
+		arp_suspect(s, ifc, next_hop(ifc, dst));
+}
+
 void link_send(struct utcp_stack *s, const struct iface *ifc, uint32_t dst, uint8_t *pkt,
 	       size_t len)
 {

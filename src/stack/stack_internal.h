@@ -68,6 +68,14 @@ struct usock {
 	struct port_bucket *bucket;
 	struct usock *bind_next, *bind_prev;
 
+	/* IP source route (RFC 9293 3.9.2.1): datagrams go to route_hop first
+	 * and carry `route` (the remaining hops, then the peer). */
+	struct ipv4_srr route;
+	uint32_t route_hop;
+	bool has_route;
+	bool route_from_app; /* set by the application: never replaced (MUST-52) */
+	struct utcp_source_route app_route; /* given before connect() */
+
 	/* Four-tuple table */
 	struct usock *hash_next;
 	bool hashed;
@@ -233,6 +241,9 @@ void link_input(struct utcp_stack *s, int iface, const uint8_t *p, size_t len);
 /* Send the IPv4 datagram pkt[0..len) to dst through ifc. pkt must have
  * STACK_HEADROOM writable bytes before it (and, on Ethernet, room after it
  * up to the 60-byte minimum frame). Counts ip_out and link refusals. */
+/* RFC 9293 3.8.3 (R1) "negative advice": the way to dst may be broken;
+ * stop trusting its next hop's link address (RFC 1122 2.3.2.1). */
+void link_negative_advice(struct utcp_stack *s, uint32_t dst);
 void link_send(struct utcp_stack *s, const struct iface *ifc, uint32_t dst, uint8_t *pkt,
 	       size_t len);
 /* Hand a finished frame (or an IP interface's datagram) to the link. */
@@ -252,6 +263,8 @@ void arp_output(struct utcp_stack *s, const struct iface *ifc, uint32_t next_hop
 		uint8_t *frame, size_t len);
 /* Retry or give up resolutions that are due. */
 void arp_poll(struct utcp_stack *s);
+/* The neighbour may be gone: re-check it before trusting it again. */
+void arp_suspect(struct utcp_stack *s, const struct iface *ifc, uint32_t ip);
 utcp_time_us arp_next_deadline(const struct utcp_stack *s);
 
 /* --- frag.c --- */
@@ -272,8 +285,19 @@ void icmp_input(struct utcp_stack *s, uint32_t src, uint32_t dst, const uint8_t 
 		size_t len);
 
 /* --- tcp_demux.c --- */
+/* srr: the datagram's completed source route, or NULL. */
 void tcp_demux(struct utcp_stack *s, const uint8_t *seg, size_t len, uint32_t src,
-	       uint32_t dst);
+	       uint32_t dst, const struct ipv4_srr *srr);
+
+/* --- route.c --- */
+/* Bytes the connection's source route option takes in each datagram. */
+size_t route_opt_len(const struct usock *u);
+/* Take the return route of a received source route (SHLD-24: a later one
+ * replaces an earlier one), unless the application chose one. Returns
+ * false when it does not fit what the connection's MSS allowed for. */
+bool route_take_received(struct usock *u, const struct ipv4_srr *srr, uint32_t src);
+/* At connect(): the application's route to raddr (MUST-51), if it gave one. */
+void route_take_app(struct usock *u, uint32_t raddr);
 
 /* --- trace.c --- */
 void trace_seg(struct utcp_stack *s, enum utcp_trace_type type, struct usock *u,

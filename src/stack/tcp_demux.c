@@ -59,8 +59,10 @@ static bool parse_segment(struct utcp_stack *s, const uint8_t *p, size_t len,
 	return true;
 }
 
-/* A new child for a SYN that reached listener l. */
-static void listen_syn(struct usock *l, const struct tcp_seg *seg)
+/* A new child for a SYN that reached listener l (by source route srr,
+ * or NULL). */
+static void listen_syn(struct usock *l, const struct tcp_seg *seg,
+		       const struct ipv4_srr *srr)
 {
 	struct utcp_stack *s = l->stack;
 	struct listen_queues *q = l->lq;
@@ -80,8 +82,12 @@ static void listen_syn(struct usock *l, const struct tcp_seg *seg)
 	c->tcp.laddr = seg->dst;
 	c->tcp.raddr = seg->src;
 	c->tcp.rport = seg->h->sport;
-	const struct iface *ifc = route_lookup(s, seg->src);
-	c->tcp.route_mss = (uint16_t)(ifc ? ifc->mtu - 40 : 536);
+	/* MUST-53: answer by the reverse of the route the SYN came by; its
+	 * option takes room from every segment. */
+	if (srr)
+		(void)route_take_received(c, srr, seg->src);
+	const struct iface *ifc = route_lookup(s, c->has_route ? c->route_hop : seg->src);
+	c->tcp.route_mss = (uint16_t)(ifc ? ifc->mtu - 40 - route_opt_len(c) : 536);
 	if (port_attach(c, seg->h->dport, false) != 0 || conn_table_insert(s, c) != 0) {
 		usock_queue_free(c);
 		return;
@@ -108,7 +114,8 @@ static void listen_syn(struct usock *l, const struct tcp_seg *seg)
 }
 
 /* RFC 9293 3.10.7.2: a segment for a listener. */
-static void listen_input(struct usock *l, const struct tcp_seg *seg)
+static void listen_input(struct usock *l, const struct tcp_seg *seg,
+			 const struct ipv4_srr *srr)
 {
 	struct utcp_stack *s = l->stack;
 	uint8_t f = seg->h->flags;
@@ -124,7 +131,7 @@ static void listen_input(struct usock *l, const struct tcp_seg *seg)
 		return;
 	}
 	if (f & UTCP_TH_SYN) {
-		listen_syn(l, seg);
+		listen_syn(l, seg, srr);
 		return;
 	}
 	TCP_DROP(s, tcp_drop_listen_bad);
@@ -146,7 +153,7 @@ static bool time_wait_reopen(struct usock *u, const struct tcp_hdr *h)
 }
 
 void tcp_demux(struct utcp_stack *s, const uint8_t *p, size_t len, uint32_t src,
-	       uint32_t dst)
+	       uint32_t dst, const struct ipv4_srr *srr)
 {
 	STAT(s, tcp_in);
 	struct tcp_hdr h;
@@ -173,13 +180,15 @@ void tcp_demux(struct utcp_stack *s, const uint8_t *p, size_t len, uint32_t src,
 			TCP_DROP(s, tcp_drop_accept_queue_full);
 			return;
 		}
+		if (srr)
+			(void)route_take_received(u, srr, src); /* SHLD-24 */
 		tcp_input(&u->tcp, &seg, s->now);
 		conn_sync(u);
 		return;
 	}
 	struct usock *l = listener_lookup(s, dst, h.dport, src, h.sport);
 	if (l) {
-		listen_input(l, &seg);
+		listen_input(l, &seg, srr);
 		return;
 	}
 	struct tcp_tx tx;

@@ -157,9 +157,13 @@ static void hook_trace(struct tcp_conn *c, struct utcp_trace_event *ev)
 	s->cfg.trace(s->cfg.trace_ctx, ev);
 }
 
+/* RFC 9293 3.8.3: R1 retransmissions, the path may be broken: counted,
+ * and the link re-checks the next hop (ARP) before trusting it again. */
 static void hook_negative_advice(struct tcp_conn *c)
 {
-	(void)c; /* no routing or neighbour cache to refresh yet */
+	struct usock *u = usock_of(c);
+	STAT(u->stack, tcp_negative_advice);
+	link_negative_advice(u->stack, u->has_route ? u->route_hop : c->raddr);
 }
 
 const struct tcp_host_ops stack_tcp_ops = {

@@ -105,6 +105,7 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 		rtt = take_rtt_sample(c, now);
 	c->rtx_count = 0;
 	c->dupacks = 0;
+	c->soft_err = 0; /* the path works again (Linux clears sk_err_soft) */
 	/* RFC 6298 (5.3): restart the timer; tcp_timers_update_send re-arms
 	 * it at now + RTO while data remains outstanding. */
 	tcp_timer_stop(c, UTCP_TIMER_RTX);

@@ -162,8 +162,16 @@ static void on_rtx(struct tcp_conn *c, utcp_time_us now)
 	if (tcp_state_synchronized(c->state))
 		timeout_congestion(c, now);
 	c->rtx_count++;
-	if (c->rtx_count == c->p.retries_r1)
-		c->host->ops->negative_advice(c); /* RFC 9293 3.8.3 R1 */
+	if (c->rtx_count == c->p.retries_r1) {
+		/* RFC 9293 3.8.3: at R1, negative advice to IP (MUST-20) and a
+		 * word to the application (SHLD-9), as a soft error. */
+		c->host->ops->negative_advice(c);
+		if (!c->soft_err) {
+			c->soft_err = ETIMEDOUT;
+			if (c->p.report_soft_errors)
+				c->host->ops->wake(c, UTCP_POLLSOFTERR);
+		}
+	}
 	if (c->backoff < 30)
 		c->backoff++;
 	c->rtt_start_at = UTCP_TIME_NEVER; /* Karn's rule */

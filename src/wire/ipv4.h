@@ -54,6 +54,54 @@ static inline int ipv4_is_fragment(const struct ipv4_hdr *h)
  * have room for IPV4_HDR_LEN bytes. h->hdr_len is ignored (always 20). */
 void ipv4_emit(uint8_t *p, const struct ipv4_hdr *h);
 
+/* Write a header with options: IHL = 5 + ceil(optlen / 4), the options
+ * copied and padded with EOL, then the checksum. p needs room for
+ * 20 + optlen rounded up to 4 (at most 60). h->hdr_len is ignored. */
+void ipv4_emit_opts(uint8_t *p, const struct ipv4_hdr *h, const uint8_t *opts, size_t optlen);
+
+/* Source routes (RFC 791 3.1: loose LSRR 131, strict SSRR 137). */
+#define IPV4_OPT_EOL 0
+#define IPV4_OPT_NOP 1
+#define IPV4_OPT_LSRR 131
+#define IPV4_OPT_SSRR 137
+#define IPV4_SRR_MAX 9 /* 3 + 4 * 9 = 39 bytes of the 40 */
+
+struct ipv4_srr {
+	uint8_t type;  /* IPV4_OPT_LSRR or IPV4_OPT_SSRR */
+	uint8_t n;     /* addresses in the route */
+	uint8_t ptr;   /* RFC 791 pointer: 4 + 4 * (addresses already used) */
+	uint32_t addr[IPV4_SRR_MAX];
+};
+
+enum ipv4_srr_result {
+	IPV4_SRR_NONE,      /* no source route option */
+	IPV4_SRR_FOUND,
+	IPV4_SRR_MALFORMED, /* bad length or pointer, or two of them */
+};
+
+/* Find a source route among the options of a parsed header (p is the
+ * datagram). */
+enum ipv4_srr_result ipv4_find_srr(const uint8_t *p, const struct ipv4_hdr *h,
+				   struct ipv4_srr *srr);
+
+/* True when every hop of the route has been visited: the datagram is at
+ * its final destination. */
+static inline int ipv4_srr_complete(const struct ipv4_srr *srr)
+{
+	return srr->ptr > 3 + 4 * srr->n;
+}
+
+/* The return route for a completed source route received from `src`
+ * (RFC 1122 3.2.1.8 (c)): the recorded hops reversed, then `src`. The
+ * reply's first hop (its IP destination) is in *first_hop; the option
+ * carries the rest. Returns 0, or -1 when the route has no hops. */
+int ipv4_srr_reverse(const struct ipv4_srr *in, uint32_t src, struct ipv4_srr *out,
+		     uint32_t *first_hop);
+
+/* Write the option for srr, padded with NOPs in front to a multiple of 4
+ * (so its addresses are aligned). Returns its length (at most 40). */
+size_t ipv4_emit_srr(uint8_t *out, const struct ipv4_srr *srr);
+
 /* Address classes a TCP must refuse as a source or destination
  * (RFC 1122 3.2.1.3, RFC 9293 3.9.2.3): 0.0.0.0/8, 127/8 from a wire,
  * 224/4 multicast, 240/4 reserved, 255.255.255.255. Host order. */

@@ -416,3 +416,44 @@ TEST(eth_interface_refuses_a_group_or_zero_station_address)
 	CHECK_EQ(utcp_iface_add(s, &ic), -EINVAL);
 	utcp_stack_free(s);
 }
+
+/* RFC 9293 3.8.3: at R1 retransmissions TCP gives IP "negative advice"
+ * (MUST-20): the next hop's ARP entry, fresh for 60 s otherwise, is
+ * re-checked with a unicast request before the retransmission goes; and
+ * the application hears of the trouble as a soft error (SHLD-9). */
+TEST(eth_negative_advice_at_r1_rechecks_the_next_hop)
+{
+	struct eth_world *w = world_new();
+	expect_arp(w, eth_broadcast, ARP_OP_REQUEST);
+	int fd = utcp_socket(w->s);
+	struct utcp_sockaddr to = {PEER, 80};
+	CHECK_EQ(utcp_connect(w->s, fd, &to), -EINPROGRESS);
+	expect_arp(w, eth_broadcast, ARP_OP_REQUEST);
+	peer_arp(w, ARP_OP_REPLY, peer_mac, PEER, US, us_mac, 100);
+	size_t len;
+	REQUIRE(next_frame(w, &len)); /* the SYN */
+	/* SYN retransmissions at 1 and 3 s: the entry is trusted. */
+	for (unsigned t = 1; t <= 3; t += 2) {
+		utcp_stack_poll(w->s, UTCP_SEC(t) + 100);
+		const uint8_t *f = next_frame(w, &len);
+		REQUIRE(f);
+		CHECK_EQ(load_be16(f + 12), ETH_TYPE_IPV4);
+		expect_nothing(w);
+	}
+	CHECK_EQ(utcp_poll_events(w->s, fd) & UTCP_POLLSOFTERR, 0);
+	/* The third (R1 = 3) at 7 s: first a unicast ARP poll, then the SYN. */
+	utcp_stack_poll(w->s, UTCP_SEC(7) + 100);
+	expect_arp(w, peer_mac, ARP_OP_REQUEST);
+	const uint8_t *f = next_frame(w, &len);
+	REQUIRE(f);
+	CHECK_EQ(load_be16(f + 12), ETH_TYPE_IPV4);
+	CHECK_EQ(stats(w).tcp_negative_advice, 1);
+	CHECK(utcp_poll_events(w->s, fd) & UTCP_POLLSOFTERR);
+	int e = 0;
+	size_t elen = sizeof(e);
+	REQUIRE_EQ(utcp_getsockopt(w->s, fd, UTCP_SOL_UTCP, UTCP_UTCP_SOFT_ERROR, &e, &elen), 0);
+	CHECK_EQ(e, ETIMEDOUT);
+	CHECK(!(utcp_poll_events(w->s, fd) & UTCP_POLLERR)); /* not fatal */
+	utcp_close(w->s, fd);
+	world_free(w);
+}
