@@ -31,18 +31,32 @@ void tool_progress_start(struct tool_progress *p, const char *what)
 	p->start = p->last;
 }
 
+static double seconds_between(const struct timespec *from, const struct timespec *to)
+{
+	return (double)(to->tv_sec - from->tv_sec) + (to->tv_nsec - from->tv_nsec) / 1e9;
+}
+
+/* Whether to redraw the line: only on a terminal, and at most every
+ * 0.2 s so that printing costs nothing. When it says yes, *now is the
+ * time and the line counts as shown. */
+static bool progress_due(struct tool_progress *p, struct timespec *now)
+{
+	if (!p->tty)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, now);
+	if (seconds_between(&p->last, now) < 0.2)
+		return false;
+	p->last = *now;
+	p->shown = true;
+	return true;
+}
+
 void tool_progress_update(struct tool_progress *p, uint64_t done, uint64_t total,
 			  uint64_t sim_us)
 {
-	if (!p->tty)
-		return;
 	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double dt = (double)(now.tv_sec - p->last.tv_sec) + (now.tv_nsec - p->last.tv_nsec) / 1e9;
-	if (dt < 0.2)
+	if (!progress_due(p, &now))
 		return;
-	p->last = now;
-	p->shown = true;
 	fprintf(stderr, "\r%s: %3.0f%%  %.1f MB  %.3f s simulated ", p->what,
 		total ? 100.0 * done / total : 0.0, done / 1e6, sim_us / 1e6);
 	fflush(stderr);
@@ -56,16 +70,10 @@ void tool_progress_end(struct tool_progress *p)
 
 void tool_progress_update_wall(struct tool_progress *p, uint64_t bytes)
 {
-	if (!p->tty)
-		return;
 	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double dt = (double)(now.tv_sec - p->last.tv_sec) + (now.tv_nsec - p->last.tv_nsec) / 1e9;
-	if (dt < 0.2)
+	if (!progress_due(p, &now))
 		return;
-	double el = (double)(now.tv_sec - p->start.tv_sec) + (now.tv_nsec - p->start.tv_nsec) / 1e9;
-	p->last = now;
-	p->shown = true;
+	double el = seconds_between(&p->start, &now);
 	fprintf(stderr, "\r%s: %.1f MB  %.1f Mbit/s ", p->what, bytes / 1e6,
 		el > 0 ? bytes * 8 / el / 1e6 : 0.0);
 	fflush(stderr);

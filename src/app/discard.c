@@ -7,8 +7,6 @@
 #include "app/server.h"
 #include "util/sha256.h"
 
-#include <stdio.h>
-
 struct discard_state {
 	struct sha256 sha;
 };
@@ -33,11 +31,7 @@ static void discard_step(struct app_conn *c)
 static void discard_finish(struct app_conn *c, char *extra, size_t len)
 {
 	struct discard_state *d = app_state(c);
-	uint8_t digest[SHA256_LEN];
-	char hex[2 * SHA256_LEN + 1];
-	sha256_final(&d->sha, digest);
-	sha256_hex(digest, hex);
-	snprintf(extra, len, " sha256=%s", hex);
+	app_finish_sha256(&d->sha, extra, len);
 }
 
 const struct app_ops app_discard_ops = {

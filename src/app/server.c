@@ -1,5 +1,6 @@
 /* The server framework; see server.h. */
 #include "app/server.h"
+#include "util/sha256.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -208,4 +209,13 @@ void app_close(struct app_conn *c)
 		return;
 	c->closed = true;
 	utcp_close(c->srv->stack, c->fd);
+}
+
+void app_finish_sha256(struct sha256 *sha, char *extra, size_t len)
+{
+	uint8_t digest[SHA256_LEN];
+	char hex[2 * SHA256_LEN + 1];
+	sha256_final(sha, digest);
+	sha256_hex(digest, hex);
+	snprintf(extra, len, " sha256=%s", hex);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 struct app_conn;
+struct sha256;
 
 /* What an application does. */
 struct app_ops {
@@ -84,6 +85,9 @@ ssize_t app_send(struct app_conn *c, const void *buf, size_t len);
 void app_shutdown(struct app_conn *c);
 /* Close the descriptor: the connection ends gracefully if all was read. */
 void app_close(struct app_conn *c);
+/* For a finish hook: end sha and append " sha256=<64 hex digits>" to the
+ * log line, the form the tests compare with sha256sum. */
+void app_finish_sha256(struct sha256 *sha, char *extra, size_t len);
 
 /* The applications. */
 extern const struct app_ops app_echo_ops;    /* RFC 862 */

@@ -10,8 +10,6 @@
 #include "app/server.h"
 #include "util/sha256.h"
 
-#include <stdio.h>
-
 struct source_state {
 	uint64_t total;
 	struct sha256 sha;
@@ -60,11 +58,7 @@ static void source_step(struct app_conn *c)
 static void source_finish(struct app_conn *c, char *extra, size_t len)
 {
 	struct source_state *st = app_state(c);
-	uint8_t digest[SHA256_LEN];
-	char hex[2 * SHA256_LEN + 1];
-	sha256_final(&st->sha, digest);
-	sha256_hex(digest, hex);
-	snprintf(extra, len, " sha256=%s", hex);
+	app_finish_sha256(&st->sha, extra, len);
 }
 
 const struct app_ops app_source_ops = {

@@ -2,6 +2,7 @@
 #include "fixture.h"
 
 #include "stack/stack_internal.h"
+#include "wire/bytes.h"
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
 
@@ -212,10 +213,7 @@ const char *fx_states(struct fixture *f, int h, uint32_t conn_id, char *buf, siz
 
 uint32_t fx_conn_id(struct fixture *f, int h, int fd)
 {
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(f->s[h], fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
-	return info.conn_id;
+	return fx_info(f, h, fd).conn_id;
 }
 
 void fx_expect_sent(struct fixture *f, int h, size_t from, const char *const *want,
@@ -249,8 +247,6 @@ void fx_raw_send(struct fixture *f, uint16_t sport, uint16_t aport, uint8_t flag
 		 uint32_t seq, uint32_t ack, uint16_t wnd, const void *data, uint32_t len,
 		 const struct utcp_tcp_opts *opts)
 {
-	uint8_t pkt[IPV4_HDR_LEN + TCP_MAX_HDR_LEN + 4096];
-	REQUIRE(len <= 4096);
 	struct tcp_hdr h;
 	memset(&h, 0, sizeof(h));
 	h.sport = sport;
@@ -261,16 +257,7 @@ void fx_raw_send(struct fixture *f, uint16_t sport, uint16_t aport, uint8_t flag
 	h.wnd = wnd;
 	if (opts)
 		h.opts = *opts;
-	uint8_t *seg = pkt + IPV4_HDR_LEN;
-	size_t hl = tcp_emit(seg, &h);
-	if (len)
-		memcpy(seg + hl, data, len);
-	tcp_fill_checksum(seg, hl + len, FX_ADDR_B, FX_ADDR_A);
-	struct ipv4_hdr ip = {.total_len = (uint16_t)(IPV4_HDR_LEN + hl + len),
-			      .ttl = 64, .proto = IPV4_PROTO_TCP, .src = FX_ADDR_B,
-			      .dst = FX_ADDR_A, .frag = IPV4_FLAG_DF};
-	ipv4_emit(pkt, &ip);
-	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, ip.total_len), 0);
+	fx_raw_send_hdr(f, &h, data, len);
 }
 
 const struct fx_raw_seg *fx_raw_next(struct fixture *f)
@@ -320,12 +307,17 @@ int fx_so_error(struct fixture *f, int h, int fd)
 	return err;
 }
 
-enum utcp_tcp_state fx_state(struct fixture *f, int h, int fd)
+struct utcp_tcp_info fx_info(struct fixture *f, int h, int fd)
 {
 	struct utcp_tcp_info info;
 	size_t len = sizeof(info);
 	REQUIRE_EQ(utcp_getsockopt(f->s[h], fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
-	return info.state;
+	return info;
+}
+
+enum utcp_tcp_state fx_state(struct fixture *f, int h, int fd)
+{
+	return fx_info(f, h, fd).state;
 }
 
 utcp_time_us fx_state_at(struct fixture *f, int h, uint32_t conn_id,
@@ -383,6 +375,19 @@ void fx_abort(struct fixture *f, int h, int fd)
 	REQUIRE_EQ(utcp_close(f->s[h], fd), 0);
 }
 
+void fx_end(struct fixture *f, utcp_time_us settle, const char *file, int line)
+{
+	if (settle)
+		fx_run(f, settle);
+	for (int h = FX_A; h <= FX_B; h++) {
+		unsigned n = fx_sockets_alive(f, h);
+		if (n)
+			test_fail_at(file, line, "host %c leaked %u socket%s", "AB"[h], n,
+				     n == 1 ? "" : "s");
+	}
+	fx_free(f);
+}
+
 int fx_raw_accept(struct fixture *f, int lfd, uint16_t pport, uint16_t aport,
 		  uint32_t isn, uint16_t wnd, uint32_t *a_iss)
 {
@@ -401,21 +406,13 @@ int fx_raw_accept(struct fixture *f, int lfd, uint16_t pport, uint16_t aport,
 	return fd;
 }
 
+/* The defaults of struct fx_dgram make exactly the datagram a stack would
+ * send: P -> A, TTL 64, DF, no IP options. */
 void fx_raw_send_hdr(struct fixture *f, const struct tcp_hdr *h, const void *data,
 		     uint32_t len)
 {
-	uint8_t pkt[IPV4_HDR_LEN + TCP_MAX_HDR_LEN + 4096];
-	REQUIRE(len <= 4096);
-	uint8_t *seg = pkt + IPV4_HDR_LEN;
-	size_t hl = tcp_emit(seg, h);
-	if (len)
-		memcpy(seg + hl, data, len);
-	tcp_fill_checksum(seg, hl + len, FX_ADDR_B, FX_ADDR_A);
-	struct ipv4_hdr ip = {.total_len = (uint16_t)(IPV4_HDR_LEN + hl + len),
-			      .ttl = 64, .proto = IPV4_PROTO_TCP, .src = FX_ADDR_B,
-			      .dst = FX_ADDR_A, .frag = IPV4_FLAG_DF};
-	ipv4_emit(pkt, &ip);
-	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, ip.total_len), 0);
+	struct fx_dgram d = {.h = *h, .data = data, .len = len};
+	fx_raw_send_dgram(f, &d);
 }
 
 int fx_listen_4k(struct fixture *f, int h, uint16_t port, uint32_t isn)
@@ -436,6 +433,14 @@ void fx_establish_4k(struct fixture *f, int *lfd, int *cfd, int *sfd)
 	fx_run(f, UTCP_MS(100));
 	*sfd = utcp_accept(f->s[FX_B], *lfd, NULL);
 	REQUIRE(*sfd >= 0);
+}
+
+struct fixture *fx_new_established(int *lfd, int *cfd, int *sfd)
+{
+	struct fx_opts o = {0};
+	struct fixture *f = fx_new(&o);
+	fx_establish_4k(f, lfd, cfd, sfd);
+	return f;
 }
 
 /* --- helpers for the RFC 9293 conformance tests (docs/CONFORMANCE.md) --- */
@@ -487,4 +492,60 @@ void fx_raw_send_dgram(struct fixture *f, const struct fx_dgram *d)
 	uint8_t pkt[IPV4_HDR_LEN + 40 + TCP_MAX_HDR_LEN + 4096];
 	size_t n = fx_dgram_build(d, pkt, sizeof(pkt));
 	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, n), 0);
+}
+
+/* --- the raw-peer connection most RFC tests start from --- */
+
+struct fixture *fx_new_raw(const struct utcp_stack_config *cfg)
+{
+	struct fx_opts o = {.raw_peer = true};
+	if (cfg) {
+		o.has_cfg = true;
+		o.cfg_a = *cfg;
+		fx_default_cfg(&o.cfg_b);
+	}
+	return fx_new(&o);
+}
+
+int fx_raw_established(struct fixture *f, int *lfd, uint16_t p_wnd)
+{
+	*lfd = fx_listen_4k(f, FX_A, 80, 1000);
+	uint32_t iss;
+	int fd = fx_raw_accept(f, *lfd, FX_PP, 80, 5000, p_wnd, &iss);
+	REQUIRE_EQ(iss, 1000);
+	return fd;
+}
+
+void fx_raw_end(struct fixture *f, int fd, int lfd, const char *file, int line)
+{
+	if (fd >= 0)
+		fx_abort(f, FX_A, fd);
+	if (lfd >= 0)
+		utcp_close(f->s[FX_A], lfd);
+	fx_end(f, UTCP_MS(50), file, line);
+}
+
+void fx_raw_send_icmp(struct fixture *f, uint8_t type, uint8_t code, uint16_t mtu,
+		      uint16_t aport, uint16_t pport, uint32_t seq)
+{
+	/* The message: type, code, checksum, unused (or the MTU), then the
+	 * quoted IPv4 header and the first 8 bytes of the TCP header. */
+	uint8_t icmp[8 + 28];
+	memset(icmp, 0, sizeof(icmp));
+	icmp[0] = type;
+	icmp[1] = code;
+	store_be16(icmp + 6, mtu);
+	struct ipv4_hdr q = {.total_len = 40, .ttl = 64, .proto = IPV4_PROTO_TCP,
+			     .src = FX_ADDR_A, .dst = FX_ADDR_B};
+	ipv4_emit(icmp + 8, &q);
+	store_be16(icmp + 28, aport);
+	store_be16(icmp + 30, pport);
+	store_be32(icmp + 32, seq);
+	store_be16(icmp + 2, csum_buf(icmp, sizeof(icmp)));
+	uint8_t pkt[IPV4_HDR_LEN + sizeof(icmp)];
+	struct ipv4_hdr ip = {.total_len = sizeof(pkt), .ttl = 64, .proto = IPV4_PROTO_ICMP,
+			      .src = FX_ADDR_B, .dst = FX_ADDR_A};
+	ipv4_emit(pkt, &ip);
+	memcpy(pkt + IPV4_HDR_LEN, icmp, sizeof(icmp));
+	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, sizeof(pkt)), 0);
 }

@@ -70,8 +70,7 @@ struct fx_raw_seg {
 void fx_default_cfg(struct utcp_stack_config *c);
 
 struct fixture *fx_new(const struct fx_opts *o);
-/* Free the world; returns the number of sockets still alive in each stack
- * (0 means no leaked state). */
+/* Free the world, whatever it still holds (FX_END checks for leaks first). */
 void fx_free(struct fixture *f);
 
 /* Sockets left in host h's stack (connections in any state, listeners, new). */
@@ -133,13 +132,13 @@ const struct fx_raw_seg *fx_raw_expect(struct fixture *f, const char *want,
 void fx_raw_expect_none(struct fixture *f, const char *file, int line);
 #define FX_RAW_EXPECT_NONE(f) fx_raw_expect_none((f), __FILE__, __LINE__)
 
-#endif
-
 /* --- helpers for the state-machine, RFC-rule and lesson L5-L7 tests --- */
 
 /* SO_ERROR of fd on host h: the pending error as a positive errno, or 0
  * (reading it clears it, as getsockopt(SO_ERROR) does). */
 int fx_so_error(struct fixture *f, int h, int fd);
+/* TCP_INFO of fd on host h (asserts success). */
+struct utcp_tcp_info fx_info(struct fixture *f, int h, int fd);
 /* State of the connection behind fd (TCP_INFO). */
 enum utcp_tcp_state fx_state(struct fixture *f, int h, int fd);
 /* When connection conn_id of host h last entered state `to`, or
@@ -158,6 +157,37 @@ int fx_socket_4k(struct fixture *f, int h, uint32_t isn);
 /* Close fd with SO_LINGER 0: an abort (RST), nothing left behind. */
 void fx_abort(struct fixture *f, int h, int fd);
 
+/* How every test ends (lwIP's rule): let `settle` pass (0: no time), check
+ * that neither host holds a socket any more (connection, listener,
+ * TIME_WAIT), and free the world. A leak is reported at the caller's line. */
+void fx_end(struct fixture *f, utcp_time_us settle, const char *file, int line);
+#define FX_END(f, settle) fx_end((f), (settle), __FILE__, __LINE__)
+/* Long enough for a TIME_WAIT of the default MSL (2 x 30 s) to end. */
+#define FX_TIME_WAIT_OVER UTCP_SEC(61)
+
+/* --- the raw-peer connection most RFC tests start from --- */
+
+/* P's port: P connects from it to A's port 80. */
+#define FX_PP 4000
+
+/* A world with the raw peer P; A's stack configured by cfg (NULL: the
+ * fixture's default, fx_default_cfg). */
+struct fixture *fx_new_raw(const struct utcp_stack_config *cfg);
+/* A listens on port 80 with 4 KiB buffers and ISS 1000 (*lfd); P connects
+ * from FX_PP with ISN 5000, MSS 1460 and window p_wnd; A accepts. Then
+ * (30 ms on) A's SND.NXT is 1001 and its RCV.NXT 5001; the handshake's
+ * 20 ms RTT makes A's RTO the 200 ms minimum. Returns A's descriptor. */
+int fx_raw_established(struct fixture *f, int *lfd, uint16_t p_wnd);
+/* The end of a raw-peer test: abort A's fd and close its listener lfd
+ * (either -1 for none), then FX_END 50 ms later. */
+void fx_raw_end(struct fixture *f, int fd, int lfd, const char *file, int line);
+#define FX_RAW_END(f, fd, lfd) fx_raw_end((f), (fd), (lfd), __FILE__, __LINE__)
+/* P sends an ICMP error of type/code (mtu: the next-hop MTU of
+ * "fragmentation needed", else 0) quoting the start of A's segment
+ * A:aport -> P:pport with sequence number seq. */
+void fx_raw_send_icmp(struct fixture *f, uint8_t type, uint8_t code, uint16_t mtu,
+		      uint16_t aport, uint16_t pport, uint32_t seq);
+
 /* Raw peer opens a connection to A's listener lfd on aport, from pport:
  * "SYN isn(0) win wnd <mss 1460>", A's SYN,ACK, then the ACK (at
  * now + 20 ms, arriving at +30 ms). Returns the accepted descriptor and
@@ -174,6 +204,8 @@ int fx_listen_4k(struct fixture *f, int h, uint16_t port, uint32_t isn);
 /* Two stacks, 4 KiB buffers: B listens on 80 (ISN 800), A (ISN 100)
  * connects at the current time and B accepts 100 ms later. */
 void fx_establish_4k(struct fixture *f, int *lfd, int *cfd, int *sfd);
+/* A new two-stack world (the defaults) with that connection made. */
+struct fixture *fx_new_established(int *lfd, int *cfd, int *sfd);
 
 /* --- helpers for the RFC 9293 conformance tests (docs/CONFORMANCE.md) --- */
 
@@ -200,3 +232,5 @@ struct fx_dgram {
 size_t fx_dgram_build(const struct fx_dgram *d, uint8_t *pkt, size_t cap);
 /* Build it and send it from the raw peer P. */
 void fx_raw_send_dgram(struct fixture *f, const struct fx_dgram *d);
+
+#endif

@@ -5,29 +5,22 @@
  */
 #include "fixture.h"
 
-#include "wire/ipv4.h"
-
-/* An IPv4 datagram carrying a segment from P:4000 to A:80. */
-static size_t build(uint8_t *pkt, uint32_t seq, uint32_t ack, const char *data, uint32_t len)
+/* An IPv4 datagram carrying a segment from P:4000 to A:80, written into
+ * pkt (cap bytes); returns its length. */
+static size_t build(uint8_t *pkt, size_t cap, uint32_t seq, uint32_t ack, const char *data,
+		    uint32_t len)
 {
-	struct tcp_hdr h = {.sport = 4000, .dport = 80, .seq = seq, .ack = ack,
-			    .flags = UTCP_TH_ACK, .wnd = 65535};
-	uint8_t *seg = pkt + IPV4_HDR_LEN;
-	size_t hl = tcp_emit(seg, &h);
-	memcpy(seg + hl, data, len);
-	tcp_fill_checksum(seg, hl + len, FX_ADDR_B, FX_ADDR_A);
-	struct ipv4_hdr ip = {.total_len = (uint16_t)(IPV4_HDR_LEN + hl + len), .ttl = 64,
-			      .proto = IPV4_PROTO_TCP, .src = FX_ADDR_B, .dst = FX_ADDR_A};
-	ipv4_emit(pkt, &ip);
-	return ip.total_len;
+	struct fx_dgram d = {.data = data, .len = len};
+	d.h = (struct tcp_hdr){.sport = 4000, .dport = 80, .seq = seq, .ack = ack,
+			       .flags = UTCP_TH_ACK, .wnd = 65535};
+	return fx_dgram_build(&d, pkt, cap);
 }
 
 /* A listens (ACKing every segment at once: quick ACKs), P connects.
  * A's buffer is large, so its window stays at the unscaled maximum. */
 static struct fixture *establish(int *sfd, int *lfd)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	*lfd = fx_listen(f, FX_A, 80, 5000);
 	fx_setint(f, FX_A, *lfd, UTCP_SOL_TCP, UTCP_TCP_QUICKACK, 1);
 	fx_raw_send(f, 4000, 80, UTCP_TH_SYN, 1000, 0, 65535, NULL, 0, NULL);
@@ -46,7 +39,8 @@ TEST(batch_two_segments_one_ack)
 	struct fixture *f = establish(&sfd, &lfd);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	uint8_t p1[128], p2[128];
-	size_t n1 = build(p1, 1001, 5001, "hello ", 6), n2 = build(p2, 1007, 5001, "world", 5);
+	size_t n1 = build(p1, sizeof(p1), 1001, 5001, "hello ", 6);
+	size_t n2 = build(p2, sizeof(p2), 1007, 5001, "world", 5);
 	utcp_time_us t = fx_now(f);
 	utcp_stack_batch_begin(a, t);
 	utcp_stack_input(a, 0, p1, n1, t);
@@ -58,8 +52,8 @@ TEST(batch_two_segments_one_ack)
 	char buf[16];
 	CHECK_EQ(utcp_recv(a, sfd, buf, sizeof(buf), 0), 11);
 	/* The same two segments one after the other: an ACK each. */
-	n1 = build(p1, 1012, 5001, "hello ", 6);
-	n2 = build(p2, 1018, 5001, "world", 5);
+	n1 = build(p1, sizeof(p1), 1012, 5001, "hello ", 6);
+	n2 = build(p2, sizeof(p2), 1018, 5001, "world", 5);
 	t = fx_now(f);
 	utcp_stack_input(a, 0, p1, n1, t);
 	utcp_stack_input(a, 0, p2, n2, t);

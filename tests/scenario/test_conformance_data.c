@@ -14,41 +14,10 @@
  */
 #include "fixture.h"
 
-#define PP 4000
-
-static struct fixture *raw_fixture(void)
-{
-	struct fx_opts o = {.raw_peer = true};
-	return fx_new(&o);
-}
-
 static void p_send(struct fixture *f, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 		   const void *data, uint32_t len)
 {
-	fx_raw_send(f, PP, 80, flags, seq, ack, wnd, data, len, NULL);
-}
-
-static struct utcp_tcp_info info_of(struct fixture *f, int fd)
-{
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(fx_stack(f, FX_A), fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info,
-				   &len),
-		   0);
-	return info;
-}
-
-static void finish(struct fixture *f, int fd, int lfd)
-{
-	if (fd >= 0)
-		fx_abort(f, FX_A, fd);
-	if (lfd >= 0)
-		utcp_close(fx_stack(f, FX_A), lfd);
-	fx_run(f, UTCP_MS(50));
-	while (fx_raw_next(f))
-		;
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	fx_raw_send(f, FX_PP, 80, flags, seq, ack, wnd, data, len, NULL);
 }
 
 /* Expect the next segment from A to print as `want` and to carry PSH or
@@ -65,11 +34,9 @@ static void expect_psh(struct fixture *f, const char *want, bool psh, int line)
  * back leaves as soon as the ACK comes, nothing waits for ever. */
 TEST(rfc9293_must61_psh_on_the_last_queued_segment)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	static char data[4000];
 	REQUIRE_EQ(utcp_send(a, fd, data, sizeof(data), 0), 4000);
 	fx_run(f, UTCP_MS(10));
@@ -86,7 +53,7 @@ TEST(rfc9293_must61_psh_on_the_last_queued_segment)
 	fx_run(f, UTCP_MS(10));
 	expect_psh(f, "5001(4) ack 5001 win 4096", true, __LINE__);
 	FX_RAW_EXPECT_NONE(f);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* SHLD-27, SHLD-28: thirty small writes of 146 bytes, made while the
@@ -95,11 +62,9 @@ TEST(rfc9293_must61_psh_on_the_last_queued_segment)
  * go), one PSH for every ten writes' pushes, and nothing smaller. */
 TEST(rfc9293_shld27_small_writes_packed_into_full_segments)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	fx_setint(f, FX_A, fd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, 16384);
 	REQUIRE_EQ(utcp_send(a, fd, "first", 5, 0), 5);
 	static char piece[146];
@@ -113,14 +78,14 @@ TEST(rfc9293_shld27_small_writes_packed_into_full_segments)
 	expect_psh(f, "2466(1460) ack 5001 win 4096", true, __LINE__);
 	expect_psh(f, "3926(1460) ack 5001 win 4096", true, __LINE__);
 	FX_RAW_EXPECT_NONE(f);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-1: the window field is unsigned: 0xffff is 65535 bytes, not -1.
  * With no scaling and an initial window large enough, A fills all of it. */
 TEST(rfc9293_must1_window_field_is_unsigned)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	uint32_t iw = 50;
@@ -128,8 +93,8 @@ TEST(rfc9293_must1_window_field_is_unsigned)
 				   sizeof(iw)),
 		   0);
 	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 0xffff, &iss);
-	CHECK_EQ(info_of(f, fd).snd_wnd, 65535);
+	int fd = fx_raw_accept(f, lfd, FX_PP, 80, 5000, 0xffff, &iss);
+	CHECK_EQ(fx_info(f, FX_A, fd).snd_wnd, 65535);
 	fx_setint(f, FX_A, fd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, 1 << 17);
 	fx_setint(f, FX_A, fd, UTCP_SOL_TCP, UTCP_TCP_NODELAY, 1);
 	static char data[65535];
@@ -140,8 +105,8 @@ TEST(rfc9293_must1_window_field_is_unsigned)
 	while ((s = fx_raw_next(f)) != NULL)
 		total += s->len;
 	CHECK_EQ(total, 65535);
-	CHECK_EQ(info_of(f, fd).unacked, 65535);
-	finish(f, fd, lfd);
+	CHECK_EQ(fx_info(f, FX_A, fd).unacked, 65535);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* REC-1: windows and their arithmetic are 32-bit: the peer's 0xffff
@@ -150,7 +115,7 @@ TEST(rfc9293_must1_window_field_is_unsigned)
  * ISNs just below it) with nothing lost or refused. */
 TEST(rfc9293_rec1_window_arithmetic_in_32_bits)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen(f, FX_A, 80, 0xfffff000u); /* 4 MiB buffers: wscale 7 */
 	uint32_t iw = 100;
@@ -159,14 +124,14 @@ TEST(rfc9293_rec1_window_arithmetic_in_32_bits)
 		   0);
 	const uint32_t pisn = 0xffffff00u;
 	struct utcp_tcp_opts o = {.has_mss = true, .mss = 1460, .has_wscale = true, .wscale = 14};
-	fx_raw_send(f, PP, 80, UTCP_TH_SYN, pisn, 0, 0xffff, NULL, 0, &o);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN, pisn, 0, 0xffff, NULL, 0, &o);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "SYN 4294963200(0) ack 4294967041 win 65535 <mss 1460,wscale 7>");
 	p_send(f, UTCP_TH_ACK, pisn + 1, 0xfffff001u, 0xffff, NULL, 0);
 	fx_run(f, UTCP_MS(20));
 	int fd = utcp_accept(a, lfd, NULL);
 	REQUIRE(fd >= 0);
-	CHECK_EQ(info_of(f, fd).snd_wnd, 65535u << 14);
+	CHECK_EQ(fx_info(f, FX_A, fd).snd_wnd, 65535u << 14);
 	static char data[200000];
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (char)(i * 7);
@@ -187,12 +152,12 @@ TEST(rfc9293_rec1_window_arithmetic_in_32_bits)
 	memset(pdata, 'p', sizeof(pdata));
 	p_send(f, UTCP_TH_ACK, pisn + 1, high, 0xffff, pdata, sizeof(pdata));
 	fx_run(f, UTCP_MS(100));
-	CHECK_EQ(info_of(f, fd).rcv_nxt, 1001); /* relative: 0xffffff01 + 1000 wrapped */
+	CHECK_EQ(fx_info(f, FX_A, fd).rcv_nxt, 1001); /* relative: 0xffffff01 + 1000 wrapped */
 	char buf[1000];
 	CHECK_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), 1000);
 	CHECK(memcmp(buf, pdata, sizeof(buf)) == 0);
-	CHECK_EQ(info_of(f, fd).send_queue, sizeof(data) - in_flight);
-	finish(f, fd, lfd);
+	CHECK_EQ(fx_info(f, FX_A, fd).send_queue, sizeof(data) - in_flight);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* SHLD-14: the right edge of the window we advertise (ACK + window) never
@@ -201,10 +166,8 @@ TEST(rfc9293_rec1_window_arithmetic_in_32_bits)
  * offered window is still taken. */
 TEST(rfc9293_shld14_advertised_right_edge_never_moves_left)
 {
-	struct fixture *f = raw_fixture();
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	struct fixture *f = fx_new_raw(NULL);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	static char data[1000];
 	uint32_t seq = 5001, edge = 5001 + 4096, acks = 0;
 	for (int i = 0; i < 4; i++) {
@@ -224,9 +187,9 @@ TEST(rfc9293_shld14_advertised_right_edge_never_moves_left)
 		}
 	}
 	CHECK(acks >= 2);
-	CHECK_EQ(info_of(f, fd).recv_queue, 4000); /* all taken, inside the offer */
+	CHECK_EQ(fx_info(f, FX_A, fd).recv_queue, 4000); /* all taken, inside the offer */
 	CHECK_EQ(edge, 5001 + 4096);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /*
@@ -239,11 +202,9 @@ TEST(rfc9293_shld14_advertised_right_edge_never_moves_left)
  */
 TEST(rfc9293_must34_sender_survives_a_shrinking_window)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 2920, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 2920);
 	static char data[4380];
 	REQUIRE_EQ(utcp_send(a, fd, data, sizeof(data), 0), 4096); /* the buffer's size */
 	fx_run(f, UTCP_MS(10));
@@ -273,11 +234,11 @@ TEST(rfc9293_must34_sender_survives_a_shrinking_window)
 	p_send(f, UTCP_TH_ACK, 5001, 5097, 8192, NULL, 0);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT_NONE(f);
-	struct utcp_tcp_info info = info_of(f, fd);
+	struct utcp_tcp_info info = fx_info(f, FX_A, fd);
 	CHECK_EQ(info.send_queue, 0);
 	CHECK_EQ(info.state, UTCP_ESTABLISHED);
 	CHECK_EQ(fx_so_error(f, FX_A, fd), 0);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-31: an urgent run may be any length: 3000 urgent bytes leave in
@@ -286,11 +247,9 @@ TEST(rfc9293_must34_sender_survives_a_shrinking_window)
  * application, and a read stops at its last byte. */
 TEST(rfc9293_must31_urgent_run_longer_than_a_segment)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	fx_setint(f, FX_A, fd, UTCP_SOL_TCP, UTCP_TCP_NODELAY, 1);
 	static char run[3000];
 	REQUIRE_EQ(utcp_send(a, fd, run, sizeof(run), UTCP_MSG_OOB), 3000);
@@ -304,20 +263,20 @@ TEST(rfc9293_must31_urgent_run_longer_than_a_segment)
 	memset(in, 'u', sizeof(in));
 	static const uint32_t off[] = {0, 1000, 2000}, len[] = {1000, 1000, 500};
 	for (int i = 0; i < 3; i++) {
-		struct tcp_hdr h = {.sport = PP, .dport = 80, .seq = 5001 + off[i], .ack = 4001,
+		struct tcp_hdr h = {.sport = FX_PP, .dport = 80, .seq = 5001 + off[i], .ack = 4001,
 				    .flags = UTCP_TH_ACK | UTCP_TH_URG, .wnd = 8192,
 				    .urp = (uint16_t)(2500 - off[i])};
 		fx_raw_send_hdr(f, &h, in + off[i], len[i]);
 		fx_run(f, UTCP_MS(20));
 		CHECK(utcp_poll_events(a, fd) & UTCP_POLLPRI);
-		CHECK_EQ(info_of(f, fd).urgent_bytes, 2500);
+		CHECK_EQ(fx_info(f, FX_A, fd).urgent_bytes, 2500);
 	}
 	char buf[4096];
 	CHECK_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), 2499); /* up to the mark */
 	CHECK_EQ(utcp_sockatmark(a, fd), 1);
 	CHECK_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), 1);
 	CHECK(!(utcp_poll_events(a, fd) & UTCP_POLLPRI));
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-66: with its receive window at zero, A still processes the ACK,
@@ -325,30 +284,28 @@ TEST(rfc9293_must31_urgent_run_longer_than_a_segment)
  * dropped, and the ACK that answers it says the window is still zero). */
 TEST(rfc9293_must66_ack_urg_rst_processed_with_a_zero_receive_window)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	REQUIRE_EQ(utcp_send(a, fd, "abc", 3, 0), 3);
 	static char fill[4096];
 	p_send(f, UTCP_TH_ACK, 5001, 1001, 8192, fill, 1460);
 	p_send(f, UTCP_TH_ACK, 6461, 1001, 8192, fill, 1460);
 	p_send(f, UTCP_TH_ACK, 7921, 1001, 8192, fill, 1176);
 	fx_run(f, UTCP_MS(100));
-	struct utcp_tcp_info info = info_of(f, fd);
+	struct utcp_tcp_info info = fx_info(f, FX_A, fd);
 	REQUIRE_EQ(info.rcv_wnd, 0);
 	REQUIRE_EQ(info.recv_queue, 4096);
 	REQUIRE_EQ(info.unacked, 3);
 	while (fx_raw_next(f))
 		;
 	/* At RCV.NXT (9097): one byte (no room for it), URG, and the ACK of "abc". */
-	struct tcp_hdr h = {.sport = PP, .dport = 80, .seq = 9097, .ack = 1004,
+	struct tcp_hdr h = {.sport = FX_PP, .dport = 80, .seq = 9097, .ack = 1004,
 			    .flags = UTCP_TH_ACK | UTCP_TH_URG, .wnd = 8192, .urp = 1};
 	fx_raw_send_hdr(f, &h, "!", 1);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "1004(0) ack 9097 win 0");
-	info = info_of(f, fd);
+	info = fx_info(f, FX_A, fd);
 	CHECK_EQ(info.unacked, 0);           /* the ACK was taken */
 	CHECK(utcp_poll_events(a, fd) & UTCP_POLLPRI); /* the urgent pointer too */
 	CHECK_EQ(info.recv_queue, 4096);     /* the byte was not */
@@ -358,7 +315,7 @@ TEST(rfc9293_must66_ack_urg_rst_processed_with_a_zero_receive_window)
 	CHECK_EQ(fx_so_error(f, FX_A, fd), ECONNRESET);
 	FX_RAW_EXPECT_NONE(f);
 	utcp_close(a, fd);
-	finish(f, -1, lfd);
+	FX_RAW_END(f, -1, lfd);
 }
 
 /* MAY-12 (RFC 5961 section 5.2): an ACK older than SND.UNA minus the
@@ -366,11 +323,9 @@ TEST(rfc9293_must66_ack_urg_rst_processed_with_a_zero_receive_window)
  * is dropped (its data not taken) and answered with an ACK. */
 TEST(rfc9293_may12_too_old_ack_dropped)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	p_send(f, UTCP_TH_ACK, 5001, 1001 - 8192 - 1, 8192, "forged", 6);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "1001(0) ack 5001 win 4096");
@@ -381,7 +336,7 @@ TEST(rfc9293_may12_too_old_ack_dropped)
 	p_send(f, UTCP_TH_ACK, 5001, 1001 - 8192, 8192, "honest", 6);
 	fx_run(f, UTCP_MS(100));
 	CHECK_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), 6);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /*
@@ -393,11 +348,9 @@ TEST(rfc9293_may12_too_old_ack_dropped)
  */
 TEST(rfc9293_must35_window_shrunk_to_zero_with_data_in_flight_is_probed)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	static char data[2920];
 	REQUIRE_EQ(utcp_send(a, fd, data, sizeof(data), 0), 2920);
 	fx_run(f, UTCP_MS(10));
@@ -439,6 +392,6 @@ TEST(rfc9293_must35_window_shrunk_to_zero_with_data_in_flight_is_probed)
 	FX_RAW_EXPECT(f, "2461(1460) ack 5001 win 4096");
 	p_send(f, UTCP_TH_ACK, 5001, 3921, 8192, NULL, 0);
 	fx_run(f, UTCP_MS(20));
-	CHECK_EQ(info_of(f, fd).send_queue, 0);
-	finish(f, fd, lfd);
+	CHECK_EQ(fx_info(f, FX_A, fd).send_queue, 0);
+	FX_RAW_END(f, fd, lfd);
 }

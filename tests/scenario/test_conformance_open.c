@@ -10,12 +10,6 @@
  */
 #include "fixture.h"
 
-static struct fixture *raw_fixture(void)
-{
-	struct fx_opts o = {.raw_peer = true};
-	return fx_new(&o);
-}
-
 static const struct utcp_tcp_opts mss1460 = {.has_mss = true, .mss = 1460};
 
 /* A socket with 4 KiB buffers, ISN isn, SO_REUSEADDR, bound to port. */
@@ -28,19 +22,6 @@ static int bound_socket(struct fixture *f, uint16_t port, uint32_t isn)
 	return fd;
 }
 
-static void drain(struct fixture *f)
-{
-	while (fx_raw_next(f))
-		;
-}
-
-static void finish(struct fixture *f)
-{
-	fx_run(f, UTCP_SEC(300));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
-}
-
 /* MUST-41: a passive OPEN on the port of an established connection (made
  * actively from a bound port) creates a listener and touches nothing else:
  * the connection's segments still reach it, even a SYN on its four-tuple,
@@ -48,7 +29,7 @@ static void finish(struct fixture *f)
  * that cannot be made (no SO_REUSEADDR) fails and touches nothing either. */
 TEST(rfc9293_must41_passive_open_leaves_existing_connections_alone)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int cfd = bound_socket(f, 5000, 100);
 	struct utcp_sockaddr to = {FX_ADDR_B, 80};
@@ -97,8 +78,7 @@ TEST(rfc9293_must41_passive_open_leaves_existing_connections_alone)
 	fx_abort(f, FX_A, cfd);
 	utcp_close(a, lfd);
 	fx_run(f, UTCP_MS(20));
-	drain(f);
-	finish(f);
+	FX_END(f, UTCP_SEC(300));
 }
 
 /* MUST-42: an application may LISTEN on a port while a connection from
@@ -106,7 +86,7 @@ TEST(rfc9293_must41_passive_open_leaves_existing_connections_alone)
  * open); the listener and both connections then all work. */
 TEST(rfc9293_must42_listen_on_a_port_whose_connection_is_opening)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int s1 = bound_socket(f, 5000, 100), s2 = bound_socket(f, 5000, 200);
 	struct utcp_sockaddr p80 = {FX_ADDR_B, 80}, p90 = {FX_ADDR_B, 90};
@@ -147,8 +127,7 @@ TEST(rfc9293_must42_listen_on_a_port_whose_connection_is_opening)
 	fx_abort(f, FX_A, s2);
 	utcp_close(a, lfd);
 	fx_run(f, UTCP_MS(20));
-	drain(f);
-	finish(f);
+	FX_END(f, UTCP_SEC(300));
 }
 
 /* A connection accepted from P:pport with ISN isn; A's ISS is 1000. */
@@ -166,7 +145,7 @@ static int accepted(struct fixture *f, int lfd, uint16_t pport, uint32_t isn)
  * says ECONNRESET. */
 TEST(rfc9293_must12_close_and_reset_told_apart)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	int closed = accepted(f, lfd, 4000, 5000), reset = accepted(f, lfd, 4001, 6000);
@@ -203,8 +182,7 @@ TEST(rfc9293_must12_close_and_reset_told_apart)
 	FX_RAW_EXPECT(f, "FIN 1001(0) ack 5005 win 4096");
 	fx_raw_send(f, 4000, 80, UTCP_TH_ACK, 5005, 1002, 8192, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(20));
-	drain(f);
-	finish(f);
+	FX_END(f, UTCP_SEC(300));
 }
 
 /* SHLD-2: a RST that carries data (some stacks put a reason in it) is
@@ -212,7 +190,7 @@ TEST(rfc9293_must12_close_and_reset_told_apart)
  * acceptable ACK) it refuses. The data is not delivered. */
 TEST(rfc9293_shld2_rst_carrying_data_accepted)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	int fd = accepted(f, lfd, 4000, 5000);
@@ -239,7 +217,7 @@ TEST(rfc9293_shld2_rst_carrying_data_accepted)
 	FX_RAW_EXPECT_NONE(f);
 	utcp_close(a, cfd);
 	utcp_close(a, lfd);
-	finish(f);
+	FX_END(f, UTCP_SEC(300));
 }
 
 /* SHLD-3 (and MAY-1, the half-duplex close): CLOSE while received data is
@@ -248,7 +226,7 @@ TEST(rfc9293_shld2_rst_carrying_data_accepted)
  * RST too. */
 TEST(rfc9293_shld3_close_with_unread_or_later_data_sends_rst)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	/* Unread data at CLOSE. */
@@ -273,5 +251,5 @@ TEST(rfc9293_shld3_close_with_unread_or_later_data_sends_rst)
 	CHECK_EQ(fx_stats(f, FX_A).tcp_drop_after_close, 1);
 	CHECK_EQ(fx_sockets_alive(f, FX_A), 1);
 	utcp_close(a, lfd);
-	finish(f);
+	FX_END(f, UTCP_SEC(300));
 }

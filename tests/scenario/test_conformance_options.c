@@ -13,21 +13,13 @@
 
 #include "wire/ipv4.h"
 
-#define PP 4000
-
-static struct fixture *raw_fixture(void)
-{
-	struct fx_opts o = {.raw_peer = true};
-	return fx_new(&o);
-}
-
 /* P sends a segment carrying the raw option bytes opts (n a multiple of 4). */
 static void send_opts(struct fixture *f, uint8_t flags, uint32_t seq, uint32_t ack,
 		      const uint8_t *opts, size_t n, const char *data)
 {
 	struct fx_dgram d = {.tcp_opts = opts, .tcp_opts_len = n, .data = data,
 			     .len = data ? strlen(data) : 0};
-	d.h = (struct tcp_hdr){.sport = PP, .dport = 80, .seq = seq, .ack = ack, .flags = flags,
+	d.h = (struct tcp_hdr){.sport = FX_PP, .dport = 80, .seq = seq, .ack = ack, .flags = flags,
 			       .wnd = 8192};
 	fx_raw_send_dgram(f, &d);
 }
@@ -41,21 +33,11 @@ static int accept_with_opts(struct fixture *f, int lfd, const uint8_t *opts, siz
 	fx_run(f, UTCP_MS(20));
 	const struct fx_raw_seg *sa = FX_RAW_EXPECT(f, want);
 	REQUIRE(sa != NULL);
-	fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, sa->h.seq + 1, 8192, NULL, 0, NULL);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, sa->h.seq + 1, 8192, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(20));
 	int fd = utcp_accept(fx_stack(f, FX_A), lfd, NULL);
 	REQUIRE(fd >= 0);
 	return fd;
-}
-
-static struct utcp_tcp_info info_of(struct fixture *f, int fd)
-{
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(fx_stack(f, FX_A), fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info,
-				   &len),
-		   0);
-	return info;
 }
 
 /* Send n bytes from A and return the sizes of the data segments A sent
@@ -74,32 +56,21 @@ static size_t data_sizes(struct fixture *f, int fd, size_t n, uint32_t *sizes, s
 	return k;
 }
 
-static void finish(struct fixture *f, int fd, int lfd)
-{
-	if (fd >= 0)
-		fx_abort(f, FX_A, fd);
-	if (lfd >= 0)
-		utcp_close(fx_stack(f, FX_A), lfd);
-	fx_run(f, UTCP_MS(50));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
-}
-
 /* MUST-4 and MUST-64: a SYN whose options are NOP, then MSS 1000 starting
  * at an odd offset, then End of Option List and zero padding opens the
  * connection, and the MSS is used. */
 TEST(rfc9293_must4_syn_with_nop_mss_eol_opens_and_mss_is_used)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	static const uint8_t o[] = {TCP_OPT_NOP, TCP_OPT_MSS, 4, 0x03, 0xe8, TCP_OPT_EOL, 0, 0};
 	int fd = accept_with_opts(f, lfd, o, sizeof(o), "SYN 1000(0) ack 5001 win 4096 <mss 1460>");
-	CHECK_EQ(info_of(f, fd).snd_mss, 1000);
+	CHECK_EQ(fx_info(f, FX_A, fd).snd_mss, 1000);
 	uint32_t sz[8];
 	REQUIRE_EQ(data_sizes(f, fd, 2000, sz, 8), 2);
 	CHECK_EQ(sz[0], 1000);
 	CHECK_EQ(sz[1], 1000);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-64: options need not start on a word boundary: window scale at
@@ -107,25 +78,25 @@ TEST(rfc9293_must4_syn_with_nop_mss_eol_opens_and_mss_is_used)
  * takes both. */
 TEST(rfc9293_must64_unaligned_options_parsed_on_the_wire)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	int lfd = fx_listen(f, FX_A, 80, 1000);
 	static const uint8_t o[] = {TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_WSCALE,
 				    3, 5, TCP_OPT_MSS, 4, 0x02, 0x18, TCP_OPT_EOL, 0};
 	int fd = accept_with_opts(f, lfd, o, sizeof(o),
 				  "SYN 1000(0) ack 5001 win 65535 <mss 1460,wscale 7>");
-	struct utcp_tcp_info info = info_of(f, fd);
+	struct utcp_tcp_info info = fx_info(f, FX_A, fd);
 	CHECK_EQ(info.snd_mss, 536);
 	CHECK_EQ(info.snd_wscale, 5);
 	CHECK_EQ(info.rcv_wscale, 7);
 	CHECK_EQ(info.snd_wnd, 8192u << 5); /* the ACK's window, scaled by 2^5 */
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-6: options of kinds we do not know are skipped by their length,
  * in a SYN and in a data segment; what follows them is still read. */
 TEST(rfc9293_must6_unknown_options_skipped)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	static const uint8_t syn[] = {
@@ -136,7 +107,7 @@ TEST(rfc9293_must6_unknown_options_skipped)
 	    TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_NOP};
 	int fd = accept_with_opts(f, lfd, syn, sizeof(syn),
 				  "SYN 1000(0) ack 5001 win 4096 <mss 1460>");
-	CHECK_EQ(info_of(f, fd).snd_mss, 1200);
+	CHECK_EQ(fx_info(f, FX_A, fd).snd_mss, 1200);
 	static const uint8_t data[] = {99, 6, 1, 2, 3, 4, 77, 2, TCP_OPT_EOL, 0, 0, 0};
 	send_opts(f, UTCP_TH_ACK, 5001, 1001, data, sizeof(data), "hello");
 	fx_run(f, UTCP_MS(100));
@@ -145,7 +116,7 @@ TEST(rfc9293_must6_unknown_options_skipped)
 	CHECK(memcmp(buf, "hello", 5) == 0);
 	FX_RAW_EXPECT(f, "1001(0) ack 5006 win 4091");
 	CHECK_EQ(fx_stats(f, FX_A).tcp_drop_options, 0);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-5: options may come on any segment, not only the SYN: data, a pure
@@ -153,11 +124,9 @@ TEST(rfc9293_must6_unknown_options_skipped)
  * other than a SYN means nothing and changes nothing. */
 TEST(rfc9293_must5_options_accepted_on_any_segment)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	/* Data with a timestamp option (we did not agree to timestamps: it is
 	 * ignored, not refused) and an MSS option. */
 	static const uint8_t o1[] = {TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_TS, 10, 0, 0, 0, 1,
@@ -165,7 +134,7 @@ TEST(rfc9293_must5_options_accepted_on_any_segment)
 	send_opts(f, UTCP_TH_ACK, 5001, 1001, o1, sizeof(o1), "abc");
 	fx_run(f, UTCP_MS(100));
 	FX_RAW_EXPECT(f, "1001(0) ack 5004 win 4093");
-	CHECK_EQ(info_of(f, fd).snd_mss, 1460); /* not 100 */
+	CHECK_EQ(fx_info(f, FX_A, fd).snd_mss, 1460); /* not 100 */
 	/* A pure ACK with options acknowledges A's data. */
 	REQUIRE_EQ(utcp_send(a, fd, "xyz", 3, 0), 3);
 	fx_run(f, UTCP_MS(10));
@@ -173,7 +142,7 @@ TEST(rfc9293_must5_options_accepted_on_any_segment)
 	static const uint8_t o2[] = {TCP_OPT_NOP, 30, 3, 0};
 	send_opts(f, UTCP_TH_ACK, 5004, 1004, o2, sizeof(o2), NULL);
 	fx_run(f, UTCP_MS(20));
-	CHECK_EQ(info_of(f, fd).unacked, 0);
+	CHECK_EQ(fx_info(f, FX_A, fd).unacked, 0);
 	/* A FIN with options ends the stream. */
 	send_opts(f, UTCP_TH_ACK | UTCP_TH_FIN, 5004, 1004, o2, sizeof(o2), NULL);
 	fx_run(f, UTCP_MS(20));
@@ -183,7 +152,7 @@ TEST(rfc9293_must5_options_accepted_on_any_segment)
 	CHECK_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), 0);
 	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_CLOSE_WAIT);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_drop_options, 0);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-68: every option but EOL and NOP has a length byte. A list whose
@@ -191,7 +160,7 @@ TEST(rfc9293_must5_options_accepted_on_any_segment)
  * and counted, and nothing else happens. */
 TEST(rfc9293_must68_option_without_length_byte_dropped)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	static const uint8_t bad1[] = {TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_NOP, 30};
 	static const uint8_t bad2[] = {TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_NOP, TCP_OPT_MSS};
@@ -204,8 +173,8 @@ TEST(rfc9293_must68_option_without_length_byte_dropped)
 	/* With the length byte, the same kinds are fine. */
 	static const uint8_t good[] = {TCP_OPT_NOP, TCP_OPT_NOP, 30, 2};
 	int fd = accept_with_opts(f, lfd, good, sizeof(good), "SYN 1000(0) ack 5001 win 4096 <mss 1460>");
-	CHECK_EQ(info_of(f, fd).snd_mss, 536); /* no MSS option: MUST-15 */
-	finish(f, fd, lfd);
+	CHECK_EQ(fx_info(f, FX_A, fd).snd_mss, 536); /* no MSS option: MUST-15 */
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-7: an illegal option length (zero, one, past the header, the wrong
@@ -215,7 +184,7 @@ TEST(rfc9293_must68_option_without_length_byte_dropped)
  * established connection carry on. */
 TEST(rfc9293_must7_illegal_option_lengths_survived)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	static const uint8_t bad[][8] = {
@@ -234,7 +203,7 @@ TEST(rfc9293_must7_illegal_option_lengths_survived)
 	CHECK_EQ(fx_stats(f, FX_A).tcp_drop_options, n);
 	CHECK_EQ(fx_sockets_alive(f, FX_A), 1);
 	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int fd = fx_raw_accept(f, lfd, FX_PP, 80, 5000, 8192, &iss);
 	for (size_t i = 0; i < n; i++)
 		send_opts(f, UTCP_TH_ACK, 5001, 1001, bad[i], 8, "lost");
 	fx_run(f, UTCP_MS(100));
@@ -243,10 +212,10 @@ TEST(rfc9293_must7_illegal_option_lengths_survived)
 	char buf[8];
 	CHECK_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), -EAGAIN);
 	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_ESTABLISHED);
-	fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, 1001, 8192, "fine", 4, NULL);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, 1001, 8192, "fine", 4, NULL);
 	fx_run(f, UTCP_MS(100));
 	CHECK_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), 4);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* ---- MSS (3.7.1) ---- */
@@ -312,9 +281,7 @@ TEST(rfc9293_must65_mss_option_on_syn_segments_only)
 	}
 	CHECK_EQ(syns, 4); /* SYN, its retransmission, SYN,ACK, the SYN to port 9 */
 	CHECK(others > 10);
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
+	FX_END(f, 0);
 }
 
 /* MUST-15: no MSS option in the peer's SYN means a send MSS of 536, on the
@@ -322,17 +289,17 @@ TEST(rfc9293_must65_mss_option_on_syn_segments_only)
  * without options). */
 TEST(rfc9293_must15_no_mss_option_means_536)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	fx_raw_send(f, PP, 80, UTCP_TH_SYN, 5000, 0, 8192, NULL, 0, NULL);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN, 5000, 0, 8192, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "SYN 1000(0) ack 5001 win 4096 <mss 1460>");
-	fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, 1001, 8192, NULL, 0, NULL);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, 1001, 8192, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(20));
 	int fd = utcp_accept(a, lfd, NULL);
 	REQUIRE(fd >= 0);
-	CHECK_EQ(info_of(f, fd).snd_mss, 536);
+	CHECK_EQ(fx_info(f, FX_A, fd).snd_mss, 536);
 	uint32_t sz[8];
 	REQUIRE_EQ(data_sizes(f, fd, 1072, sz, 8), 2);
 	CHECK_EQ(sz[0], 536);
@@ -352,11 +319,11 @@ TEST(rfc9293_must15_no_mss_option_means_536)
 		    NULL);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "101(0) ack 7001 win 4096");
-	CHECK_EQ(info_of(f, cfd).snd_mss, 536);
+	CHECK_EQ(fx_info(f, FX_A, cfd).snd_mss, 536);
 	REQUIRE_EQ(data_sizes(f, cfd, 1072, sz, 8), 2);
 	CHECK_EQ(sz[0], 536);
 	CHECK_EQ(sz[1], 536);
-	finish(f, cfd, lfd);
+	FX_RAW_END(f, cfd, lfd);
 }
 
 /* MUST-16: the effective send MSS is the smaller of the peer's MSS and
@@ -370,20 +337,20 @@ TEST(rfc9293_must16_effective_send_mss_is_the_smaller)
 		uint32_t want;
 	} cases[] = {{500, 0, 500}, {9000, 0, 1460}, {1460, 1000, 1000}, {800, 1000, 800}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct fixture *f = raw_fixture();
+		struct fixture *f = fx_new_raw(NULL);
 		int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 		if (cases[i].maxseg)
 			fx_setint(f, FX_A, lfd, UTCP_SOL_TCP, UTCP_TCP_MAXSEG, cases[i].maxseg);
 		struct utcp_tcp_opts o = {.has_mss = true, .mss = cases[i].peer_mss};
-		fx_raw_send(f, PP, 80, UTCP_TH_SYN, 5000, 0, 8192, NULL, 0, &o);
+		fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN, 5000, 0, 8192, NULL, 0, &o);
 		fx_run(f, UTCP_MS(20));
 		const struct fx_raw_seg *sa = fx_raw_next(f);
 		REQUIRE(sa != NULL);
-		fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, sa->h.seq + 1, 8192, NULL, 0, NULL);
+		fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, sa->h.seq + 1, 8192, NULL, 0, NULL);
 		fx_run(f, UTCP_MS(20));
 		int fd = utcp_accept(fx_stack(f, FX_A), lfd, NULL);
 		REQUIRE(fd >= 0);
-		CHECK_EQ(info_of(f, fd).snd_mss, cases[i].want);
+		CHECK_EQ(fx_info(f, FX_A, fd).snd_mss, cases[i].want);
 		static char data[4000];
 		REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), fd, data, sizeof(data), 0), 4000);
 		fx_run(f, UTCP_MS(10));
@@ -402,6 +369,6 @@ TEST(rfc9293_must16_effective_send_mss_is_the_smaller)
 		}
 		CHECK_EQ(largest, cases[i].want); /* full-sized segments (SHLD-28) */
 		CHECK(total > 0);
-		finish(f, fd, lfd);
+		FX_RAW_END(f, fd, lfd);
 	}
 }

@@ -13,48 +13,11 @@
  */
 #include "fixture.h"
 
-#include "wire/bytes.h"
-#include "wire/checksum.h"
 #include "wire/icmp.h"
-#include "wire/ipv4.h"
-
-#define PP 4000
-
-/* A raw-peer fixture, A's stack configured by cfg (NULL: the defaults). */
-static struct fixture *raw_fixture(const struct utcp_stack_config *cfg)
-{
-	struct fx_opts o = {.raw_peer = true};
-	if (cfg) {
-		o.has_cfg = true;
-		o.cfg_a = *cfg;
-		fx_default_cfg(&o.cfg_b);
-	}
-	return fx_new(&o);
-}
-
-static int established(struct fixture *f, int *lfd)
-{
-	*lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	return fx_raw_accept(f, *lfd, PP, 80, 5000, 8192, &iss);
-}
 
 static void p_ack(struct fixture *f, uint32_t ack)
 {
-	fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, ack, 8192, NULL, 0, NULL);
-}
-
-static void finish(struct fixture *f, int fd, int lfd)
-{
-	if (fd >= 0)
-		fx_abort(f, FX_A, fd);
-	if (lfd >= 0)
-		utcp_close(fx_stack(f, FX_A), lfd);
-	fx_run(f, UTCP_MS(50));
-	while (fx_raw_next(f))
-		;
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, ack, 8192, NULL, 0, NULL);
 }
 
 /* ---- 3.8.3: R2 ---- */
@@ -67,11 +30,11 @@ static void finish(struct fixture *f, int fd, int lfd)
  * connection of the same stack, without the option, goes on. */
 TEST(rfc9293_must21_application_sets_r2_per_connection)
 {
-	struct fixture *f = raw_fixture(NULL);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = established(f, &lfd);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	uint32_t iss;
-	int other = fx_raw_accept(f, lfd, PP + 1, 80, 7000, 8192, &iss);
+	int other = fx_raw_accept(f, lfd, FX_PP + 1, 80, 7000, 8192, &iss);
 	fx_setint(f, FX_A, fd, UTCP_SOL_TCP, UTCP_TCP_USER_TIMEOUT, 1000);
 	utcp_time_us t0 = fx_now(f);
 	REQUIRE_EQ(utcp_send(a, fd, "0123456789", 10, 0), 10);
@@ -86,11 +49,11 @@ TEST(rfc9293_must21_application_sets_r2_per_connection)
 	unsigned mine = 0;
 	const struct fx_raw_seg *s;
 	while ((s = fx_raw_next(f)) != NULL)
-		if (s->h.sport == 80 && s->h.dport == PP)
+		if (s->h.sport == 80 && s->h.dport == FX_PP)
 			mine++;
 	CHECK_EQ(mine, 3); /* the segment and two retransmissions */
 	utcp_close(a, fd);
-	finish(f, other, lfd);
+	FX_RAW_END(f, other, lfd);
 }
 
 /* SHLD-11: with the defaults (R2 = 15 retransmissions, RTO from 200 ms
@@ -98,9 +61,9 @@ TEST(rfc9293_must21_application_sets_r2_per_connection)
  * than 100 s: the connection gives up only at +924.6 s. */
 TEST(rfc9293_shld11_default_r2_lasts_over_100_seconds)
 {
-	struct fixture *f = raw_fixture(NULL);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = established(f, &lfd);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	utcp_time_us t0 = fx_now(f);
 	REQUIRE_EQ(utcp_send(a, fd, "0123456789", 10, 0), 10);
 	fx_run_until(f, t0 + UTCP_SEC(100));
@@ -112,7 +75,7 @@ TEST(rfc9293_shld11_default_r2_lasts_over_100_seconds)
 	CHECK_EQ(fx_so_error(f, FX_A, fd), ETIMEDOUT);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_retransmit, 15);
 	utcp_close(a, fd);
-	finish(f, -1, lfd);
+	FX_RAW_END(f, -1, lfd);
 }
 
 /* ---- 3.8.4: keep-alive ---- */
@@ -129,9 +92,9 @@ static bool is_keepalive(const struct fx_raw_seg *s, uint32_t snd_nxt)
  * first probe goes. */
 TEST(rfc9293_must26_no_keepalive_while_data_is_outstanding)
 {
-	struct fixture *f = raw_fixture(NULL);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = established(f, &lfd);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	fx_setint(f, FX_A, fd, UTCP_SOL_SOCKET, UTCP_SO_KEEPALIVE, 1);
 	fx_setint(f, FX_A, fd, UTCP_SOL_TCP, UTCP_TCP_KEEPIDLE, 1);
 	fx_setint(f, FX_A, fd, UTCP_SOL_TCP, UTCP_TCP_KEEPINTVL, 1);
@@ -155,7 +118,7 @@ TEST(rfc9293_must26_no_keepalive_while_data_is_outstanding)
 	if (s)
 		CHECK(is_keepalive(s, 1011));
 	CHECK_EQ(fx_stats(f, FX_A).tcp_keepalive_probe, 1);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-28: switched on with no interval given, keep-alive waits two hours
@@ -163,8 +126,8 @@ TEST(rfc9293_must26_no_keepalive_while_data_is_outstanding)
  * the last segment received. */
 TEST(rfc9293_must28_keepalive_default_interval_two_hours)
 {
-	struct fixture *f = raw_fixture(NULL);
-	int lfd, fd = established(f, &lfd); /* P's last segment arrived at 30 ms */
+	struct fixture *f = fx_new_raw(NULL);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192); /* P's last segment arrived at 30 ms */
 	fx_setint(f, FX_A, fd, UTCP_SOL_SOCKET, UTCP_SO_KEEPALIVE, 1);
 	fx_run_until(f, UTCP_MS(30) + UTCP_SEC(7200) + UTCP_MS(10) - 1);
 	FX_RAW_EXPECT_NONE(f);
@@ -172,7 +135,7 @@ TEST(rfc9293_must28_keepalive_default_interval_two_hours)
 	const struct fx_raw_seg *s = FX_RAW_EXPECT(f, "1000(0) ack 5001 win 4096");
 	if (s)
 		CHECK(is_keepalive(s, 1001));
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* ---- 3.8.6.3: delayed ACKs ---- */
@@ -189,51 +152,18 @@ TEST(rfc9293_must40_ack_delay_below_half_a_second)
 	cfg.delack = UTCP_SEC(2);
 	CHECK_EQ(utcp_stack_new(&cfg, &s), -EINVAL);
 	cfg.delack = UTCP_MS(499);
-	struct fixture *f = raw_fixture(&cfg);
-	int lfd, fd = established(f, &lfd);
+	struct fixture *f = fx_new_raw(&cfg);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	utcp_time_us t = fx_now(f);
-	fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, 1001, 8192, "x", 1, NULL);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, 1001, 8192, "x", 1, NULL);
 	fx_run_until(f, t + UTCP_MS(10) + UTCP_MS(499) + UTCP_MS(10) - 1);
 	FX_RAW_EXPECT_NONE(f);
 	fx_run_until(f, t + UTCP_MS(10) + UTCP_MS(499) + UTCP_MS(10));
 	FX_RAW_EXPECT(f, "1001(0) ack 5002 win 4095");
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* ---- 3.9.2.2: ICMP errors on an established connection ---- */
-
-/* P sends an ICMP error of type/code quoting A's segment with sequence
- * number seq (A:80 -> P:PP). */
-static void send_icmp(struct fixture *f, uint8_t type, uint8_t code, uint32_t seq)
-{
-	uint8_t icmp[8 + 28];
-	memset(icmp, 0, sizeof(icmp));
-	icmp[0] = type;
-	icmp[1] = code;
-	struct ipv4_hdr q = {.total_len = 40, .ttl = 64, .proto = IPV4_PROTO_TCP,
-			     .src = FX_ADDR_A, .dst = FX_ADDR_B};
-	ipv4_emit(icmp + 8, &q);
-	store_be16(icmp + 28, 80);
-	store_be16(icmp + 30, PP);
-	store_be32(icmp + 32, seq);
-	store_be16(icmp + 2, csum_buf(icmp, sizeof(icmp)));
-	uint8_t pkt[IPV4_HDR_LEN + sizeof(icmp)];
-	struct ipv4_hdr ip = {.total_len = sizeof(pkt), .ttl = 64, .proto = IPV4_PROTO_ICMP,
-			      .src = FX_ADDR_B, .dst = FX_ADDR_A};
-	ipv4_emit(pkt, &ip);
-	memcpy(pkt + IPV4_HDR_LEN, icmp, sizeof(icmp));
-	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, sizeof(pkt)), 0);
-}
-
-static struct utcp_tcp_info info_of(struct fixture *f, int fd)
-{
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(fx_stack(f, FX_A), fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info,
-				   &len),
-		   0);
-	return info;
-}
 
 /* MUST-56, MUST-55: on an established connection with data in flight,
  * net/host unreachable, time exceeded and parameter problem are reported
@@ -253,28 +183,28 @@ TEST(rfc9293_must56_soft_icmp_errors_never_abort_an_established_connection)
 	    {ICMP_SOURCE_QUENCH, 0, false},
 	};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		struct fixture *f = raw_fixture(NULL);
+		struct fixture *f = fx_new_raw(NULL);
 		struct utcp_stack *a = fx_stack(f, FX_A);
-		int lfd, fd = established(f, &lfd);
+		int lfd, fd = fx_raw_established(f, &lfd, 8192);
 		REQUIRE_EQ(utcp_send(a, fd, "0123456789", 10, 0), 10);
 		fx_run(f, UTCP_MS(10));
 		FX_RAW_EXPECT(f, "1001(10) ack 5001 win 4096");
-		uint32_t cwnd = info_of(f, fd).cwnd;
-		send_icmp(f, kinds[i].type, kinds[i].code, 1001);
+		uint32_t cwnd = fx_info(f, FX_A, fd).cwnd;
+		fx_raw_send_icmp(f, kinds[i].type, kinds[i].code, 0, 80, FX_PP, 1001);
 		fx_run(f, UTCP_MS(20));
 		CHECK_EQ(fx_state(f, FX_A, fd), UTCP_ESTABLISHED);
 		CHECK_EQ(!!(utcp_poll_events(a, fd) & UTCP_POLLSOFTERR), kinds[i].soft);
 		CHECK(!(utcp_poll_events(a, fd) & UTCP_POLLERR));
-		CHECK_EQ(info_of(f, fd).cwnd, cwnd);
+		CHECK_EQ(fx_info(f, FX_A, fd).cwnd, cwnd);
 		CHECK_EQ(fx_stats(f, FX_A).icmp_error_in, 1);
 		p_ack(f, 1011);
 		fx_run(f, UTCP_MS(20));
-		CHECK_EQ(info_of(f, fd).unacked, 0);
+		CHECK_EQ(fx_info(f, FX_A, fd).unacked, 0);
 		REQUIRE_EQ(utcp_send(a, fd, "more", 4, 0), 4);
 		fx_run(f, UTCP_MS(10));
 		FX_RAW_EXPECT(f, "1011(4) ack 5001 win 4096");
 		FX_RAW_EXPECT_NONE(f);
-		finish(f, fd, lfd);
+		FX_RAW_END(f, fd, lfd);
 	}
 }
 
@@ -286,13 +216,13 @@ TEST(rfc9293_shld26_protocol_and_port_unreachable_abort)
 {
 	static const uint8_t codes[] = {ICMP_UNREACH_PROTOCOL, ICMP_UNREACH_PORT};
 	for (size_t i = 0; i < 2; i++) {
-		struct fixture *f = raw_fixture(NULL);
+		struct fixture *f = fx_new_raw(NULL);
 		struct utcp_stack *a = fx_stack(f, FX_A);
-		int lfd, fd = established(f, &lfd);
+		int lfd, fd = fx_raw_established(f, &lfd, 8192);
 		REQUIRE_EQ(utcp_send(a, fd, "0123456789", 10, 0), 10);
 		fx_run(f, UTCP_MS(10));
 		FX_RAW_EXPECT(f, "1001(10) ack 5001 win 4096");
-		send_icmp(f, ICMP_DEST_UNREACH, codes[i], 1001);
+		fx_raw_send_icmp(f, ICMP_DEST_UNREACH, codes[i], 0, 80, FX_PP, 1001);
 		fx_run(f, UTCP_MS(20));
 		CHECK_EQ(fx_state(f, FX_A, fd), UTCP_CLOSED);
 		CHECK(utcp_poll_events(a, fd) & UTCP_POLLERR);
@@ -300,6 +230,6 @@ TEST(rfc9293_shld26_protocol_and_port_unreachable_abort)
 		fx_run(f, UTCP_SEC(2));
 		FX_RAW_EXPECT_NONE(f); /* no retransmission after the abort */
 		utcp_close(a, fd);
-		finish(f, -1, lfd);
+		FX_RAW_END(f, -1, lfd);
 	}
 }

@@ -14,47 +14,6 @@
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 
-/* P sends an ICMP message; `quote_seq` is the sequence number quoted from
- * A's segment A:aport -> P:pport. */
-static void send_icmp(struct fixture *f, uint8_t type, uint8_t code, uint16_t mtu,
-		      uint16_t aport, uint16_t pport, uint32_t quote_seq)
-{
-	uint8_t icmp[8 + 28];
-	memset(icmp, 0, sizeof(icmp));
-	icmp[0] = type;
-	icmp[1] = code;
-	store_be16(icmp + 6, mtu);
-	struct ipv4_hdr q = {.total_len = 40, .ttl = 64, .proto = IPV4_PROTO_TCP,
-			     .src = FX_ADDR_A, .dst = FX_ADDR_B};
-	ipv4_emit(icmp + 8, &q);
-	store_be16(icmp + 28, aport);
-	store_be16(icmp + 30, pport);
-	store_be32(icmp + 32, quote_seq);
-	store_be16(icmp + 2, csum_buf(icmp, sizeof(icmp)));
-	uint8_t pkt[IPV4_HDR_LEN + sizeof(icmp)];
-	struct ipv4_hdr ip = {.total_len = sizeof(pkt), .ttl = 64, .proto = IPV4_PROTO_ICMP,
-			      .src = FX_ADDR_B, .dst = FX_ADDR_A};
-	ipv4_emit(pkt, &ip);
-	memcpy(pkt + IPV4_HDR_LEN, icmp, sizeof(icmp));
-	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, sizeof(pkt)), 0);
-}
-
-static struct utcp_stats stats(struct fixture *f)
-{
-	struct utcp_stats st;
-	utcp_stack_stats(fx_stack(f, FX_A), &st);
-	return st;
-}
-
-static int so_error(struct fixture *f, int fd)
-{
-	int e = -1;
-	size_t len = sizeof(e);
-	REQUIRE_EQ(utcp_getsockopt(fx_stack(f, FX_A), fd, UTCP_SOL_SOCKET, UTCP_SO_ERROR, &e, &len),
-		   0);
-	return e;
-}
-
 static int soft_error(struct fixture *f, int fd)
 {
 	int e = -1;
@@ -67,8 +26,7 @@ static int soft_error(struct fixture *f, int fd)
 
 TEST(icmp_echo_request_answered)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	uint8_t pkt[IPV4_HDR_LEN + 8 + 5];
 	uint8_t *icmp = pkt + IPV4_HDR_LEN;
 	memset(icmp, 0, 13);
@@ -91,15 +49,15 @@ TEST(icmp_echo_request_answered)
 	utcp_sim_channel_stats(f->w, f->ch_ab, &after);
 	CHECK_EQ(after.sent_pkts, before.sent_pkts + 1);
 	CHECK_EQ(after.sent_bytes, before.sent_bytes + sizeof(pkt));
-	CHECK_EQ(stats(f).icmp_echo_reply, 1);
+	CHECK_EQ(fx_stats(f, FX_A).icmp_echo_reply, 1);
 	fx_run(f, UTCP_MS(10));
 	CHECK_EQ(f->n_raw_other, 1);
 	/* A damaged request is dropped and counted, not answered. */
 	pkt[IPV4_HDR_LEN + 9] ^= 1;
 	REQUIRE_EQ(utcp_sim_send(f->w, f->node[FX_B], pkt, sizeof(pkt)), 0);
 	fx_run(f, UTCP_MS(30));
-	CHECK_EQ(stats(f).icmp_drop_checksum, 1);
-	CHECK_EQ(stats(f).icmp_echo_reply, 1);
+	CHECK_EQ(fx_stats(f, FX_A).icmp_drop_checksum, 1);
+	CHECK_EQ(fx_stats(f, FX_A).icmp_echo_reply, 1);
 	fx_free(f);
 }
 
@@ -121,22 +79,19 @@ static uint16_t a_port(struct fixture *f, int fd)
 
 TEST(icmp_port_unreachable_aborts_connect)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	int fd = connect_to_silent_peer(f, 1000);
-	send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, 0, a_port(f, fd), 80, 1000);
+	fx_raw_send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, 0, a_port(f, fd), 80, 1000);
 	fx_run(f, UTCP_MS(20));
 	CHECK(utcp_poll_events(fx_stack(f, FX_A), fd) & UTCP_POLLERR);
-	CHECK_EQ(so_error(f, fd), ECONNREFUSED);
-	CHECK_EQ(stats(f).icmp_error_in, 1);
+	CHECK_EQ(fx_so_error(f, FX_A, fd), ECONNREFUSED);
+	CHECK_EQ(fx_stats(f, FX_A).icmp_error_in, 1);
 	char st[128];
 	CHECK_STR(fx_states(f, FX_A, fx_conn_id(f, FX_A, fd), st, sizeof(st)),
 		  "CLOSED SYN_SENT CLOSED");
 	FX_RAW_EXPECT_NONE(f); /* no SYN retransmission after the abort */
 	utcp_close(fx_stack(f, FX_A), fd);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(1));
 }
 
 TEST(icmp_soft_errors_reported_never_abort)
@@ -152,16 +107,15 @@ TEST(icmp_soft_errors_reported_never_abort)
 		{ICMP_PARAM_PROBLEM, 0, EPROTO},
 	};
 	for (size_t i = 0; i < sizeof(soft) / sizeof(soft[0]); i++) {
-		struct fx_opts o = {.raw_peer = true};
-		struct fixture *f = fx_new(&o);
+		struct fixture *f = fx_new_raw(NULL);
 		int fd = connect_to_silent_peer(f, 1000);
-		send_icmp(f, soft[i].type, soft[i].code, 0, a_port(f, fd), 80, 1000);
+		fx_raw_send_icmp(f, soft[i].type, soft[i].code, 0, a_port(f, fd), 80, 1000);
 		fx_run(f, UTCP_MS(20));
 		int ev = utcp_poll_events(fx_stack(f, FX_A), fd);
 		CHECK(ev & UTCP_POLLSOFTERR);
 		CHECK(!(ev & UTCP_POLLERR));
 		CHECK_EQ(soft_error(f, fd), soft[i].err);
-		CHECK_EQ(so_error(f, fd), 0);
+		CHECK_EQ(fx_so_error(f, FX_A, fd), 0);
 		/* Still trying: the SYN is retransmitted at 1 s, and a late
 		 * SYN,ACK completes the connection. */
 		fx_run(f, UTCP_MS(1000));
@@ -178,8 +132,7 @@ TEST(icmp_soft_errors_reported_never_abort)
 
 TEST(icmp_soft_error_reports_can_be_turned_off)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	int fd = utcp_socket(fx_stack(f, FX_A));
 	fx_setint(f, FX_A, fd, UTCP_SOL_UTCP, UTCP_UTCP_SOFT_ERRORS, 0);
 	uint32_t isn = 1000;
@@ -189,7 +142,7 @@ TEST(icmp_soft_error_reports_can_be_turned_off)
 	struct utcp_sockaddr p = {FX_ADDR_B, 80};
 	REQUIRE_EQ(utcp_connect(fx_stack(f, FX_A), fd, &p), -EINPROGRESS);
 	fx_run(f, UTCP_MS(20));
-	send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_HOST, 0, a_port(f, fd), 80, 1000);
+	fx_raw_send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_HOST, 0, a_port(f, fd), 80, 1000);
 	fx_run(f, UTCP_MS(20));
 	CHECK(!(utcp_poll_events(fx_stack(f, FX_A), fd) & UTCP_POLLSOFTERR));
 	utcp_close(fx_stack(f, FX_A), fd);
@@ -198,16 +151,15 @@ TEST(icmp_soft_error_reports_can_be_turned_off)
 
 TEST(icmp_source_quench_and_stray_errors_ignored)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	int fd = connect_to_silent_peer(f, 1000);
 	uint16_t port = a_port(f, fd);
-	send_icmp(f, ICMP_SOURCE_QUENCH, 0, 0, port, 80, 1000);
+	fx_raw_send_icmp(f, ICMP_SOURCE_QUENCH, 0, 0, port, 80, 1000);
 	/* A sequence number we never sent (RFC 5927), another connection. */
-	send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, 0, port, 80, 999);
-	send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, 0, port + 1, 80, 1000);
+	fx_raw_send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, 0, port, 80, 999);
+	fx_raw_send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT, 0, port + 1, 80, 1000);
 	fx_run(f, UTCP_MS(20));
-	struct utcp_stats st = stats(f);
+	struct utcp_stats st = fx_stats(f, FX_A);
 	CHECK_EQ(st.icmp_error_in, 1); /* the quench, taken and ignored */
 	CHECK_EQ(st.icmp_error_ignored, 2);
 	CHECK_EQ(utcp_poll_events(fx_stack(f, FX_A), fd) & (UTCP_POLLERR | UTCP_POLLSOFTERR), 0);
@@ -217,8 +169,7 @@ TEST(icmp_source_quench_and_stray_errors_ignored)
 
 TEST(icmp_fragmentation_needed_shrinks_the_mss)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int fd = connect_to_silent_peer(f, 1000);
 	uint16_t port = a_port(f, fd);
@@ -233,16 +184,13 @@ TEST(icmp_fragmentation_needed_shrinks_the_mss)
 	FX_RAW_EXPECT(f, "2461(1460) ack 7001 win 65535");
 	FX_RAW_EXPECT_NONE(f); /* Nagle holds the 80-byte runt back */
 	/* A router on the path says 1000 bytes is all it takes. */
-	send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_NEEDFRAG, 1000, port, 80, 1001);
+	fx_raw_send_icmp(f, ICMP_DEST_UNREACH, ICMP_UNREACH_NEEDFRAG, 1000, port, 80, 1001);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "1001(960) ack 7001 win 65535");
 	FX_RAW_EXPECT(f, "1961(960) ack 7001 win 65535");
 	FX_RAW_EXPECT(f, "2921(960) ack 7001 win 65535");
 	FX_RAW_EXPECT(f, "3881(120) ack 7001 win 65535");
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(a, fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
-	CHECK_EQ(info.snd_mss, 960);
+	CHECK_EQ(fx_info(f, FX_A, fd).snd_mss, 960);
 	utcp_close(a, fd);
 	fx_free(f);
 }

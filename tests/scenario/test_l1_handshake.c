@@ -69,9 +69,7 @@ TEST(lesson_l1_segments_and_states)
 		  "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
 	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
 	REQUIRE_EQ(utcp_close(b, lfd), 0);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(1));
 }
 
 TEST(lesson_l1_client_isn_follows)
@@ -114,7 +112,5 @@ TEST(lesson_l1_closed_port_rst_and_econnrefused)
 	CHECK_EQ(stats.tcp_drop_no_conn, 1);
 	CHECK_EQ(stats.tcp_rst_out, 1);
 	utcp_close(a, cfd);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(1));
 }

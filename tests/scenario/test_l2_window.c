@@ -39,11 +39,7 @@ static void l2_read(struct fixture *f, int fd, uint32_t n, uint32_t *off)
 /* Bytes B's application could read now. */
 static size_t l2_recv_queue(struct fixture *f, int bfd)
 {
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(fx_stack(f, FX_B), bfd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info,
-				   &len), 0);
-	return info.recv_queue;
+	return fx_info(f, FX_B, bfd).recv_queue;
 }
 
 /* Handshake as the lesson sets it up; returns B's accepted fd, A's in *afd. */
@@ -129,10 +125,7 @@ static void l2_teardown(struct fixture *f, int afd, int lfd)
 {
 	REQUIRE_EQ(utcp_close(fx_stack(f, FX_A), afd), 0);
 	REQUIRE_EQ(utcp_close(fx_stack(f, FX_B), lfd), 0);
-	fx_run(f, UTCP_SEC(61));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 TEST(lesson_l2_sliding_window)
@@ -147,9 +140,7 @@ TEST(lesson_l2_sliding_window)
 	/* t = 100 ms: A writes; six segments fill B's 6144-byte window (step 2). */
 	l2_write_all(f, afd);
 	fx_run(f, UTCP_MS(50));
-	struct utcp_tcp_info ia;
-	size_t ilen = sizeof(ia);
-	REQUIRE_EQ(utcp_getsockopt(a, afd, UTCP_SOL_TCP, UTCP_TCP_INFO, &ia, &ilen), 0);
+	struct utcp_tcp_info ia = fx_info(f, FX_A, afd);
 	CHECK_EQ(ia.snd_wnd, 0);
 	CHECK_EQ(ia.send_queue, 2048); /* waits for the window */
 	CHECK_EQ(ia.unacked, 0);
@@ -161,10 +152,9 @@ TEST(lesson_l2_sliding_window)
 	fx_run(f, UTCP_MS(50));
 	/* Steps 5 and 6: the last 2048 bytes and the FIN arrived and were
 	 * acknowledged; A is in FIN_WAIT_2, B in CLOSE_WAIT. */
-	REQUIRE_EQ(utcp_getsockopt(a, afd, UTCP_SOL_TCP, UTCP_TCP_INFO, &ia, &ilen), 0);
+	ia = fx_info(f, FX_A, afd);
 	CHECK_EQ(ia.state, UTCP_FIN_WAIT_2);
-	struct utcp_tcp_info ib;
-	REQUIRE_EQ(utcp_getsockopt(b, bfd, UTCP_SOL_TCP, UTCP_TCP_INFO, &ib, &ilen), 0);
+	struct utcp_tcp_info ib = fx_info(f, FX_B, bfd);
 	CHECK_EQ(ib.state, UTCP_CLOSE_WAIT);
 	CHECK_EQ(ib.recv_queue, 4096);
 
@@ -537,9 +527,7 @@ static void l2_raw_fin_finish(struct fixture *f, int afd, int lfd)
 	CHECK_EQ(st.tcp_timeout, 0);
 	REQUIRE_EQ(utcp_close(a, afd), 0);
 	REQUIRE_EQ(utcp_close(a, lfd), 0);
-	fx_run(f, UTCP_SEC(61));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /*
@@ -550,8 +538,7 @@ static void l2_raw_fin_finish(struct fixture *f, int afd, int lfd)
  */
 TEST(flow_fin_refused_by_zero_window_is_probed)
 {
-	struct fx_opts o = {.raw_peer = true}; /* 10 ms each way */
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL); /* 10 ms each way */
 	int lfd;
 	utcp_time_us t0;
 	int afd = l2_raw_fin_refused(f, &lfd, &t0);
@@ -583,8 +570,7 @@ TEST(flow_fin_refused_by_zero_window_is_probed)
  * closed window, so it is sent again at once, not one RTO later. */
 TEST(flow_fin_refused_sent_again_when_window_opens)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	int lfd;
 	utcp_time_us t0;
 	int afd = l2_raw_fin_refused(f, &lfd, &t0);

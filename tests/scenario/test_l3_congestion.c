@@ -110,10 +110,7 @@ static void l3_bulk_finish(struct fixture *f, int lfd, int afd, int bfd)
 	REQUIRE_EQ(utcp_close(b, bfd), 0);
 	REQUIRE_EQ(utcp_close(a, afd), 0);
 	REQUIRE_EQ(utcp_close(b, lfd), 0);
-	fx_run(f, UTCP_SEC(61));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* On a path whose RTT never varies, every RTT sample A takes must be that
@@ -200,10 +197,7 @@ static void l3_small_finish(struct fixture *f, int lfd, int afd, int bfd, uint32
 	CHECK_EQ(utcp_recv(b, bfd, buf, sizeof(buf), 0), 0);
 	REQUIRE_EQ(utcp_close(b, bfd), 0);
 	REQUIRE_EQ(utcp_close(b, lfd), 0);
-	fx_run(f, UTCP_SEC(61));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* The time of host h's n-th sent segment (0-based). */
@@ -619,16 +613,6 @@ TEST(cc_rto_rfc6298_estimator)
 	l3_small_finish(f, lfd, afd, bfd, 900);
 }
 
-/* A's TCP_INFO. */
-static struct utcp_tcp_info l3_info(struct fixture *f, int afd)
-{
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(fx_stack(f, FX_A), afd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info,
-				   &len), 0);
-	return info;
-}
-
 /*
  * RFC 6298 (5.5)-(5.6): each consecutive timeout doubles the RTO (200 ms,
  * the minimum, on this 40 ms path): the first message's four lost copies
@@ -646,13 +630,13 @@ TEST(cc_rto_backoff_and_karn)
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	REQUIRE_EQ(utcp_send(a, afd, msg, sizeof(msg), 0), 100); /* at 100 ms */
 	fx_run_until(f, UTCP_MS(3200));
-	struct utcp_tcp_info info = l3_info(f, afd);
+	struct utcp_tcp_info info = fx_info(f, FX_A, afd);
 	CHECK_EQ(info.backoff, 4);
 	CHECK_EQ(info.rto_us, 3200000);
 	CHECK_EQ(info.unacked, 0);
 	REQUIRE_EQ(utcp_send(a, afd, msg, sizeof(msg), 0), 100); /* at 3200 ms */
 	fx_run_until(f, UTCP_MS(3500));
-	info = l3_info(f, afd);
+	info = fx_info(f, FX_A, afd);
 	CHECK_EQ(info.backoff, 0);
 	CHECK_EQ(info.rto_us, 200000);
 	REQUIRE_EQ(utcp_send(a, afd, msg, sizeof(msg), 0), 100); /* at 3500 ms */
@@ -871,7 +855,7 @@ TEST(cc_reno_restart_after_idle)
 	fx_run_until(f, UTCP_MS(1000));
 	const struct utcp_trace_event *ev[4];
 	REQUIRE_EQ(l3_cc_events(f, FX_A, UTCP_CC_IDLE_RESTART, ev, 4), 0);
-	CHECK(l3_info(f, afd).cwnd > 20 * L3_MSS);
+	CHECK(fx_info(f, FX_A, afd).cwnd > 20 * L3_MSS);
 	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), afd, buf, sizeof(buf), 0), 16 * L3_MSS);
 	fx_run(f, UTCP_MS(100));
 	REQUIRE_EQ(l3_cc_events(f, FX_A, UTCP_CC_IDLE_RESTART, ev, 4), 1);

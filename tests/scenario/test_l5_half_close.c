@@ -10,24 +10,12 @@
  */
 #include "fixture.h"
 
-#define TW UTCP_SEC(60) /* 2 * the default MSL */
-
-static void drain_and_free(struct fixture *f)
-{
-	fx_run(f, TW + UTCP_SEC(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
-}
-
 TEST(lesson_l5_shut_wr_fin_epipe_still_receives)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	char buf[2048];
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
 	size_t a0 = fx_n_sent(f, FX_A);
 	REQUIRE_EQ(utcp_shutdown(a, cfd, UTCP_SHUT_WR), 0); /* t = 100 ms */
 	CHECK_EQ(utcp_send(a, cfd, "more", 4, 0), -EPIPE);
@@ -78,7 +66,7 @@ TEST(lesson_l5_shut_wr_fin_epipe_still_receives)
 		  "LISTEN SYN_RCVD ESTABLISHED CLOSE_WAIT LAST_ACK CLOSED");
 	utcp_close(a, cfd);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* SHUT_RD: unread data and everything arriving later is discarded (but
@@ -86,12 +74,10 @@ TEST(lesson_l5_shut_wr_fin_epipe_still_receives)
  * sending still works. */
 TEST(lesson_l5_shut_rd_discards_arriving_data)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	char buf[64];
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
 	REQUIRE_EQ(utcp_send(b, sfd, "early", 5, 0), 5);
 	fx_run(f, UTCP_MS(100));
 	REQUIRE_EQ(utcp_shutdown(a, cfd, UTCP_SHUT_RD), 0); /* "early" is unread */
@@ -107,9 +93,7 @@ TEST(lesson_l5_shut_rd_discards_arriving_data)
 	size_t ns = fx_sent(f, FX_A, sent, 32);
 	REQUIRE(ns > a0);
 	CHECK_EQ(sent[ns - 1]->ev.u.seg.ack, 801 + 5 + 9);
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(b, sfd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
+	struct utcp_tcp_info info = fx_info(f, FX_B, sfd);
 	CHECK_EQ(info.send_queue, 0);
 	CHECK_EQ(info.unacked, 0);
 	/* A can still send. */
@@ -126,17 +110,15 @@ TEST(lesson_l5_shut_rd_discards_arriving_data)
 	FX_EXPECT_SENT(f, FX_A, a1, "FIN 106(0) ack 815 win 4082");
 	utcp_close(b, sfd);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 TEST(lesson_l5_shut_rdwr_both)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	char buf[64];
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
 	size_t a0 = fx_n_sent(f, FX_A);
 	REQUIRE_EQ(utcp_shutdown(a, cfd, UTCP_SHUT_RDWR), 0);
 	CHECK_EQ(utcp_send(a, cfd, "x", 1, 0), -EPIPE);
@@ -156,19 +138,17 @@ TEST(lesson_l5_shut_rdwr_both)
 	CHECK_EQ(fx_stats(f, FX_A).tcp_rst_out, 0);
 	utcp_close(a, cfd);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* close() on one of two descriptors: nothing happens on the wire; the
  * other works on; closing the last one sends the FIN. */
 TEST(lesson_l5_dup_close_one_keeps_connection)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	char buf[64];
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
 	int cfd2 = utcp_dup(a, cfd);
 	REQUIRE(cfd2 >= 0);
 	CHECK(cfd2 != cfd);
@@ -193,19 +173,17 @@ TEST(lesson_l5_dup_close_one_keeps_connection)
 	CHECK_EQ(utcp_recv(b, sfd, buf, sizeof(buf), 0), 0);
 	utcp_close(b, sfd);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* shutdown() through one descriptor acts on the connection: the FIN goes
  * although another descriptor is open, and that one can no longer send. */
 TEST(lesson_l5_shutdown_acts_whatever_references)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	char buf[64];
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
 	int cfd2 = utcp_dup(a, cfd);
 	REQUIRE(cfd2 >= 0);
 	size_t a0 = fx_n_sent(f, FX_A);
@@ -227,7 +205,7 @@ TEST(lesson_l5_shutdown_acts_whatever_references)
 	CHECK_EQ(fx_stats(f, FX_A).tcp_rst_out, 0);
 	utcp_close(a, cfd2);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* SHUT_RD and out-of-order arrival, with the raw peer P (ISN 5000) and A
@@ -236,12 +214,9 @@ TEST(lesson_l5_shutdown_acts_whatever_references)
  * once everything came in order it is all acknowledged and discarded. */
 TEST(lesson_l5_shut_rd_out_of_order_not_kept)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, 4000, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	REQUIRE_EQ(utcp_shutdown(a, fd, UTCP_SHUT_RD), 0);
 	size_t mem = utcp_stack_mem_in_use(a);
 	fx_raw_send(f, 4000, 80, UTCP_TH_ACK, 5006, 1001, 8192, "world", 5, NULL);
@@ -259,7 +234,5 @@ TEST(lesson_l5_shut_rd_out_of_order_not_kept)
 	CHECK_EQ(utcp_stack_mem_in_use(a), mem);
 	fx_abort(f, FX_A, fd);
 	utcp_close(a, lfd);
-	fx_run(f, UTCP_MS(20));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(20));
 }

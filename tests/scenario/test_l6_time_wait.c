@@ -20,14 +20,6 @@ static struct fixture *fixture_msl(utcp_time_us msl)
 	return fx_new(&o);
 }
 
-static void drain_and_free(struct fixture *f, utcp_time_us tw)
-{
-	fx_run(f, tw + UTCP_SEC(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
-}
-
 /* A closes now, B 100 ms later; A enters TIME_WAIT 10 ms after that
  * (from fx_establish_4k: A closes at 100 ms, TIME_WAIT at 210 ms). */
 static void close_both(struct fixture *f, int cfd, int sfd)
@@ -59,7 +51,7 @@ TEST(lesson_l6_time_wait_exactly_2msl)
 	CHECK_EQ(fx_state_at(f, FX_B, 2, UTCP_TIME_WAIT), UTCP_TIME_NEVER);
 	CHECK_EQ(fx_state_at(f, FX_B, 2, UTCP_CLOSED), UTCP_MS(220));
 	utcp_close(fx_stack(f, FX_B), lfd);
-	drain_and_free(f, 0);
+	FX_END(f, UTCP_SEC(1));
 }
 
 /* The per-socket MSL (UTCP_UTCP_MSL) overrides the stack's. */
@@ -83,7 +75,7 @@ TEST(lesson_l6_time_wait_msl_socket_option)
 	fx_run_until(f, UTCP_SEC(10));
 	CHECK_EQ(fx_state_at(f, FX_A, 1, UTCP_CLOSED), UTCP_MS(210) + UTCP_SEC(4));
 	utcp_close(fx_stack(f, FX_B), lfd);
-	drain_and_free(f, 0);
+	FX_END(f, UTCP_SEC(1));
 }
 
 /* (a) of the lesson: A's last ACK is lost; B, in LAST_ACK, sends its FIN
@@ -126,7 +118,7 @@ TEST(lesson_l6_lost_last_ack_fin_reacked_2msl_restarts)
 	fx_run_until(f, UTCP_MS(410) + UTCP_SEC(10));
 	CHECK_EQ(fx_state_at(f, FX_A, 1, UTCP_CLOSED), UTCP_MS(410) + UTCP_SEC(10));
 	utcp_close(fx_stack(f, FX_B), lfd);
-	drain_and_free(f, 0);
+	FX_END(f, UTCP_SEC(1));
 }
 
 /* --- many short connections --- */
@@ -216,7 +208,7 @@ TEST(lesson_l6_port_exhaustion_eaddrnotavail_until_2msl)
 	uint16_t p = short_conn(f, lfd, 0);
 	CHECK(p >= PORT_LO && p <= PORT_HI);
 	utcp_close(fx_stack(f, FX_B), lfd);
-	drain_and_free(f, UTCP_SEC(60));
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* (b) tw_reuse: connect() takes over a TIME_WAIT four-tuple. */
@@ -247,7 +239,7 @@ TEST(lesson_l6_port_exhaustion_tw_reuse)
 	CHECK_EQ(fx_count(f, FX_A, UTCP_TIME_WAIT), 10);
 	CHECK_EQ(fx_stats(f, FX_B).tcp_rst_out, 0);
 	utcp_close(fx_stack(f, FX_B), lfd);
-	drain_and_free(f, UTCP_SEC(60));
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* (c) a shorter MSL (1 s, set per socket): TIME_WAIT lasts 2 s, and with
@@ -268,7 +260,7 @@ TEST(lesson_l6_port_exhaustion_shorter_msl)
 	}
 	CHECK_EQ(most, 7);
 	utcp_close(fx_stack(f, FX_B), lfd);
-	drain_and_free(f, UTCP_SEC(2));
+	FX_END(f, UTCP_SEC(3)); /* the 2 s TIME_WAIT, and a second */
 }
 
 /* (d) keep the connection: a hundred requests and replies over one
@@ -298,7 +290,7 @@ TEST(lesson_l6_port_exhaustion_one_connection_many_requests)
 	fx_run(f, UTCP_MS(100));
 	CHECK_EQ(fx_count(f, FX_A, UTCP_TIME_WAIT), 1);
 	utcp_close(b, lfd);
-	drain_and_free(f, UTCP_SEC(60));
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* connect() from a port fixed with bind() (SO_REUSEADDR, so that the bind
@@ -345,7 +337,7 @@ static void bound_port_again(bool tw_reuse)
 		close_both(f, c2, s2);
 	}
 	utcp_close(b, lfd);
-	drain_and_free(f, UTCP_SEC(60));
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 TEST(lesson_l6_bound_port_time_wait_eaddrnotavail)

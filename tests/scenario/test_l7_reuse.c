@@ -28,14 +28,6 @@ static int bind_port(struct fixture *f, int h, int fd, uint16_t port)
 	return utcp_bind(fx_stack(f, h), fd, &a);
 }
 
-static void drain_and_free(struct fixture *f)
-{
-	fx_run(f, UTCP_SEC(61));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
-}
-
 /* The server B (listener with SO_REUSEADDR or not) serves one connection
  * and closes it first, then closes the listener: its side of the
  * connection sits in TIME_WAIT on port 80. */
@@ -81,7 +73,7 @@ TEST(lesson_l7_restart_without_reuseaddr_eaddrinuse)
 	CHECK_EQ(utcp_listen(b, fd, 8), 0);
 	utcp_close(b, fd);
 	utcp_close(b, fd2);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 TEST(lesson_l7_restart_with_reuseaddr_binds_and_serves)
@@ -110,7 +102,7 @@ TEST(lesson_l7_restart_with_reuseaddr_binds_and_serves)
 	utcp_close(b, sfd);
 	utcp_close(b, lfd);
 	utcp_close(b, plain);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* Two SO_REUSEADDR sockets may share a port, but not both listen. */
@@ -138,7 +130,7 @@ TEST(lesson_l7_reuseaddr_two_listeners_refused)
 	int fds[] = {s1, s2, s3, s4, s5, s6};
 	for (size_t i = 0; i < 6; i++)
 		utcp_close(b, fds[i]);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* SO_REUSEPORT on both: both listen on port 80 and both get connections
@@ -192,7 +184,7 @@ TEST(lesson_l7_reuseport_two_listeners_share)
 		utcp_close(a, more[i]);
 	utcp_close(b, l2);
 	utcp_close(b, other);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 static int get_int(struct fixture *f, int fd, int level, int name)
@@ -278,5 +270,5 @@ TEST(lesson_l7_sockopt_read_back_and_errors)
 	REQUIRE_EQ(utcp_listen(a, fd, 4), 0);
 	CHECK_EQ(get_int(f, fd, UTCP_SOL_SOCKET, UTCP_SO_ACCEPTCONN), 1);
 	utcp_close(a, fd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }

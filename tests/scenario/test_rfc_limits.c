@@ -2,49 +2,24 @@
  * Two guards against misleading signals: challenge ACKs are rate-limited
  * (RFC 5961 section 7), and duplicate ACKs about data sent before a
  * timeout do not start fast retransmit (RFC 6582 section 4, "recover").
+ *
+ * A listens with ISS 1000 and 4 KiB buffers; the raw peer P connects from
+ * port 4000 with ISN 5000 and an 8 KiB window (fx_raw_established).
  */
 #include "fixture.h"
-
-#define PP 4000
-
-/* A with ISS 1000 and 4 KiB buffers, P (raw) connected from port PP with
- * ISN 5000 and an 8 KiB window; the stack configuration may be given. */
-static struct fixture *raw_with(const struct utcp_stack_config *cfg, int *lfd, int *fd)
-{
-	struct fx_opts o = {.raw_peer = true};
-	if (cfg) {
-		o.has_cfg = true;
-		o.cfg_a = *cfg;
-		fx_default_cfg(&o.cfg_b);
-	}
-	struct fixture *f = fx_new(&o);
-	*lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	*fd = fx_raw_accept(f, *lfd, PP, 80, 5000, 8192, &iss);
-	REQUIRE_EQ(iss, 1000);
-	return f;
-}
-
-static void done(struct fixture *f, int fd, int lfd)
-{
-	fx_abort(f, FX_A, fd);
-	utcp_close(fx_stack(f, FX_A), lfd);
-	fx_run(f, UTCP_MS(50));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
-}
 
 TEST(rfc5961_challenge_acks_rate_limited)
 {
 	struct utcp_stack_config cfg;
 	fx_default_cfg(&cfg);
 	cfg.challenge_ack_limit = 5;
-	int lfd, fd;
-	struct fixture *f = raw_with(&cfg, &lfd, &fd);
+	struct fixture *f = fx_new_raw(&cfg);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	/* Twenty RSTs in the window but not at RCV.NXT, within one second:
 	 * five challenge ACKs, fifteen not sent; the connection survives. */
 	for (int i = 0; i < 20; i++)
-		fx_raw_send(f, PP, 80, UTCP_TH_RST, 5001 + 100 + (uint32_t)i, 0, 0, NULL, 0, NULL);
+		fx_raw_send(f, FX_PP, 80, UTCP_TH_RST, 5001 + 100 + (uint32_t)i, 0, 0, NULL, 0,
+			    NULL);
 	fx_run(f, UTCP_MS(30));
 	unsigned acks = 0;
 	while (fx_raw_next(f))
@@ -55,10 +30,10 @@ TEST(rfc5961_challenge_acks_rate_limited)
 	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_ESTABLISHED);
 	/* A second later the allowance is back. */
 	fx_run(f, UTCP_SEC(1));
-	fx_raw_send(f, PP, 80, UTCP_TH_RST, 5001 + 7, 0, 0, NULL, 0, NULL);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_RST, 5001 + 7, 0, 0, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(30));
 	FX_RAW_EXPECT(f, "1001(0) ack 5001 win 4096");
-	done(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* A sends two full segments (its 4 KiB buffer holds 2920 more bytes
@@ -75,16 +50,16 @@ static void send_two(struct fixture *f, int fd)
 /* Control: three duplicate ACKs of fresh data start fast retransmit. */
 TEST(rfc6582_three_dupacks_fast_retransmit)
 {
-	int lfd, fd;
-	struct fixture *f = raw_with(NULL, &lfd, &fd);
+	struct fixture *f = fx_new_raw(NULL);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	send_two(f, fd);
-	fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, 2461, 8192, NULL, 0, NULL);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, 2461, 8192, NULL, 0, NULL);
 	for (int i = 0; i < 3; i++)
-		fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, 2461, 8192, NULL, 0, NULL);
+		fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, 2461, 8192, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(20));
 	CHECK_EQ(fx_stats(f, FX_A).tcp_fast_retransmit, 1);
 	FX_RAW_EXPECT(f, "2461(1460) ack 5001 win 4096"); /* resent before any timer */
-	done(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* RFC 6582 section 4: after a timeout, recover = the highest sequence
@@ -94,8 +69,8 @@ TEST(rfc6582_three_dupacks_fast_retransmit)
  * fast retransmit. */
 TEST(rfc6582_no_fast_retransmit_for_dupacks_of_data_sent_before_timeout)
 {
-	int lfd, fd;
-	struct fixture *f = raw_with(NULL, &lfd, &fd);
+	struct fixture *f = fx_new_raw(NULL);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	send_two(f, fd);
 	/* Nothing is acknowledged: the RTO (1 s, no sample yet... the
 	 * handshake gave one: 200 ms minimum) fires and resends 1001. */
@@ -103,11 +78,11 @@ TEST(rfc6582_no_fast_retransmit_for_dupacks_of_data_sent_before_timeout)
 	FX_RAW_EXPECT(f, "1001(1460) ack 5001 win 4096");
 	CHECK_EQ(fx_stats(f, FX_A).tcp_timeout, 1);
 	/* P acknowledges the first segment, then sends three duplicates. */
-	fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, 2461, 8192, NULL, 0, NULL);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, 2461, 8192, NULL, 0, NULL);
 	for (int i = 0; i < 3; i++)
-		fx_raw_send(f, PP, 80, UTCP_TH_ACK, 5001, 2461, 8192, NULL, 0, NULL);
+		fx_raw_send(f, FX_PP, 80, UTCP_TH_ACK, 5001, 2461, 8192, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(20));
 	CHECK_EQ(fx_stats(f, FX_A).tcp_dup_ack, 3);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_fast_retransmit, 0);
-	done(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }

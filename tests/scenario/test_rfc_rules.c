@@ -12,96 +12,66 @@
  */
 #include "fixture.h"
 
-#define PP 4000 /* P's port */
-
-static struct fixture *raw_fixture(void)
-{
-	struct fx_opts o = {.raw_peer = true};
-	return fx_new(&o);
-}
-
-/* The established connection described above; returns A's descriptor. */
-static int raw_established(struct fixture *f, int *lfd, uint16_t p_wnd)
-{
-	*lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, *lfd, PP, 80, 5000, p_wnd, &iss);
-	REQUIRE_EQ(iss, 1000);
-	return fd;
-}
-
 /* P sends a segment to A's port 80. */
 static void p_send(struct fixture *f, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 		   const char *data)
 {
 	uint32_t len = data ? (uint32_t)strlen(data) : 0;
-	fx_raw_send(f, PP, 80, flags, seq, ack, wnd, data, len, NULL);
-}
-
-/* Abort A's connection and close the listener; nothing may be left. */
-static void finish(struct fixture *f, int fd, int lfd)
-{
-	if (fd >= 0)
-		fx_abort(f, FX_A, fd);
-	if (lfd >= 0)
-		utcp_close(fx_stack(f, FX_A), lfd);
-	fx_run(f, UTCP_MS(50));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	fx_raw_send(f, FX_PP, 80, flags, seq, ack, wnd, data, len, NULL);
 }
 
 /* ---- RFC 9293 3.10.7.1: CLOSED (no connection, no listener) ---- */
 
 TEST(rfc_closed_port_no_ack_rst_ack)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_tcp_opts mss = {.has_mss = true, .mss = 1460};
 	/* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; SYN and FIN count. */
-	fx_raw_send(f, PP, 99, UTCP_TH_SYN, 5000, 0, 8192, NULL, 0, &mss);
+	fx_raw_send(f, FX_PP, 99, UTCP_TH_SYN, 5000, 0, 8192, NULL, 0, &mss);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "RST 0(0) ack 5001 win 0");
-	fx_raw_send(f, PP, 99, 0, 7000, 0, 8192, "0123456789", 10, NULL);
+	fx_raw_send(f, FX_PP, 99, 0, 7000, 0, 8192, "0123456789", 10, NULL);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "RST 0(0) ack 7010 win 0");
-	fx_raw_send(f, PP, 99, UTCP_TH_FIN, 7000, 0, 8192, "abc", 3, NULL);
+	fx_raw_send(f, FX_PP, 99, UTCP_TH_FIN, 7000, 0, 8192, "abc", 3, NULL);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "RST 0(0) ack 7004 win 0");
 	FX_RAW_EXPECT_NONE(f);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_drop_no_conn, 3);
-	finish(f, -1, -1);
+	FX_RAW_END(f, -1, -1);
 }
 
 TEST(rfc_closed_port_ack_rst_seq_seg_ack)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	/* <SEQ=SEG.ACK><CTL=RST>, no ACK flag. */
-	fx_raw_send(f, PP, 99, UTCP_TH_ACK, 5000, 1234, 8192, NULL, 0, NULL);
+	fx_raw_send(f, FX_PP, 99, UTCP_TH_ACK, 5000, 1234, 8192, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "RST 1234(0) win 0");
-	fx_raw_send(f, PP, 99, UTCP_TH_ACK | UTCP_TH_FIN, 5000, 777, 8192, "data", 4, NULL);
+	fx_raw_send(f, FX_PP, 99, UTCP_TH_ACK | UTCP_TH_FIN, 5000, 777, 8192, "data", 4, NULL);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "RST 777(0) win 0");
 	FX_RAW_EXPECT_NONE(f);
-	finish(f, -1, -1);
+	FX_RAW_END(f, -1, -1);
 }
 
 TEST(rfc_closed_port_rst_not_answered)
 {
-	struct fixture *f = raw_fixture();
-	fx_raw_send(f, PP, 99, UTCP_TH_RST, 5000, 0, 0, NULL, 0, NULL);
-	fx_raw_send(f, PP, 99, UTCP_TH_RST | UTCP_TH_ACK, 5000, 1234, 0, NULL, 0, NULL);
+	struct fixture *f = fx_new_raw(NULL);
+	fx_raw_send(f, FX_PP, 99, UTCP_TH_RST, 5000, 0, 0, NULL, 0, NULL);
+	fx_raw_send(f, FX_PP, 99, UTCP_TH_RST | UTCP_TH_ACK, 5000, 1234, 0, NULL, 0, NULL);
 	fx_run(f, UTCP_MS(50));
 	FX_RAW_EXPECT_NONE(f);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_drop_no_conn_rst, 2);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_rst_out, 0);
-	finish(f, -1, -1);
+	FX_RAW_END(f, -1, -1);
 }
 
 /* ---- 3.10.7.2: LISTEN ---- */
 
 TEST(rfc_listen_ack_rst_rst_ignored)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	p_send(f, UTCP_TH_ACK, 5000, 4321, 8192, NULL); /* an ACK: <SEQ=SEG.ACK><CTL=RST> */
 	fx_run(f, UTCP_MS(20));
@@ -116,9 +86,9 @@ TEST(rfc_listen_ack_rst_rst_ignored)
 	CHECK_EQ(fx_state(f, FX_A, lfd), UTCP_LISTEN);
 	/* ... and it still takes a SYN. */
 	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, PP, 80, 5000, 8192, &iss);
+	int fd = fx_raw_accept(f, lfd, FX_PP, 80, 5000, 8192, &iss);
 	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_ESTABLISHED);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* ---- 3.10.7.3: SYN_SENT ---- */
@@ -138,7 +108,7 @@ static int syn_sent(struct fixture *f, uint16_t *aport)
 
 TEST(rfc_syn_sent_unacceptable_ack_rst)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	uint16_t ap;
 	int fd = syn_sent(f, &ap);
 	/* SEG.ACK =< ISS or SEG.ACK > SND.NXT: <SEQ=SEG.ACK><CTL=RST>. */
@@ -160,12 +130,12 @@ TEST(rfc_syn_sent_unacceptable_ack_rst)
 	FX_RAW_EXPECT(f, "101(0) ack 5001 win 4096");
 	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_ESTABLISHED);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_rst_out, 2);
-	finish(f, fd, -1);
+	FX_RAW_END(f, fd, -1);
 }
 
 TEST(rfc_syn_sent_rst_acceptable_ack_refused)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	uint16_t ap;
 	int fd = syn_sent(f, &ap);
 	fx_raw_send(f, 80, ap, UTCP_TH_RST | UTCP_TH_ACK, 0, 101, 0, NULL, 0, NULL);
@@ -175,12 +145,12 @@ TEST(rfc_syn_sent_rst_acceptable_ack_refused)
 	CHECK(utcp_poll_events(fx_stack(f, FX_A), fd) & UTCP_POLLERR);
 	char buf[4];
 	CHECK_EQ(utcp_recv(fx_stack(f, FX_A), fd, buf, sizeof(buf), 0), -ECONNREFUSED);
-	finish(f, fd, -1);
+	FX_RAW_END(f, fd, -1);
 }
 
 TEST(rfc_syn_sent_rst_without_ack_ignored)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	uint16_t ap;
 	int fd = syn_sent(f, &ap);
 	fx_raw_send(f, 80, ap, UTCP_TH_RST, 0, 0, 0, NULL, 0, NULL);
@@ -194,7 +164,7 @@ TEST(rfc_syn_sent_rst_without_ack_ignored)
 	const struct fx_raw_seg *s = FX_RAW_EXPECT(f, "SYN 100(0) win 4096 <mss 1460>");
 	if (s)
 		CHECK_EQ(s->at, UTCP_SEC(1) + UTCP_MS(10));
-	finish(f, fd, -1);
+	FX_RAW_END(f, fd, -1);
 }
 
 /* ---- RFC 5961 and the acceptability test (3.10.7.4 first to fifth) ---- */
@@ -203,9 +173,9 @@ TEST(rfc_syn_sent_rst_without_ack_ignored)
  * challenge ACK and changes nothing; one exactly at RCV.NXT resets. */
 TEST(rfc5961_rst_in_window_challenge_ack_exact_resets)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	p_send(f, UTCP_TH_RST, 5101, 0, 0, NULL);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "1001(0) ack 5001 win 4096");
@@ -230,15 +200,15 @@ TEST(rfc5961_rst_in_window_challenge_ack_exact_resets)
 	fx_run(f, UTCP_MS(50)); /* the delayed ACK of "hello" was cancelled */
 	FX_RAW_EXPECT_NONE(f);
 	utcp_close(a, fd);
-	finish(f, -1, lfd);
+	FX_RAW_END(f, -1, lfd);
 }
 
 /* RFC 5961 4.2 (RFC 9293 3.10.7.4 fourth): any SYN in a synchronized
  * state, whatever its sequence number, gets a challenge ACK. */
 TEST(rfc5961_syn_in_established_challenge_ack)
 {
-	struct fixture *f = raw_fixture();
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	struct fixture *f = fx_new_raw(NULL);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	static const uint32_t seqs[] = {5001, 9000, 100};
 	for (size_t i = 0; i < 3; i++) {
 		p_send(f, UTCP_TH_SYN, seqs[i], 0, 8192, NULL);
@@ -248,16 +218,16 @@ TEST(rfc5961_syn_in_established_challenge_ack)
 	}
 	FX_RAW_EXPECT_NONE(f);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_rst_in, 0);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* 3.10.7.4 first: an unacceptable segment is answered with an ACK
  * <SEQ=SND.NXT><ACK=RCV.NXT> and dropped (unless it is a RST). */
 TEST(rfc_out_of_window_segment_dup_ack)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	p_send(f, UTCP_TH_ACK, 5001 + 4096, 1001, 8192, "beyond"); /* right of the window */
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "1001(0) ack 5001 win 4096");
@@ -269,16 +239,16 @@ TEST(rfc_out_of_window_segment_dup_ack)
 	CHECK_EQ(fx_stats(f, FX_A).tcp_drop_out_of_window, 1);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_dup_segment, 1);
 	FX_RAW_EXPECT_NONE(f);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* 3.10.7.4 fifth: an ACK of something not yet sent: ACK, drop (the data
  * in it is not taken). */
 TEST(rfc_ack_of_unsent_data_ack_and_drop)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	p_send(f, UTCP_TH_ACK, 5001, 2001, 8192, "hello");
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "1001(0) ack 5001 win 4096");
@@ -293,7 +263,7 @@ TEST(rfc_ack_of_unsent_data_ack_and_drop)
 	const struct fx_raw_seg *s = FX_RAW_EXPECT(f, "1001(0) ack 5006 win 4091");
 	if (s)
 		CHECK_EQ(s->at, UTCP_MS(110));
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* ---- 3.8.6.1: zero-window probes ---- */
@@ -303,9 +273,9 @@ TEST(rfc_ack_of_unsent_data_ack_and_drop)
  * keep the connection, however many; data flows when the window opens. */
 TEST(rfc_zero_window_persist_probes_backoff)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 2920); /* two segments of 1460 */
+	int lfd, fd = fx_raw_established(f, &lfd, 2920); /* two segments of 1460 */
 	static char data[4000];
 	memset(data, 'z', sizeof(data));
 	REQUIRE_EQ(utcp_send(a, fd, data, sizeof(data), 0), 4000);
@@ -316,9 +286,7 @@ TEST(rfc_zero_window_persist_probes_backoff)
 	p_send(f, UTCP_TH_ACK, 5001, 3921, 0, NULL); /* all taken; window 0 */
 	fx_run(f, UTCP_MS(10));
 	utcp_time_us closed_at = fx_now(f);
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(a, fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
+	struct utcp_tcp_info info = fx_info(f, FX_A, fd);
 	REQUIRE_EQ(info.rto_us, 200000);
 	CHECK_EQ(info.snd_wnd, 0);
 
@@ -343,18 +311,18 @@ TEST(rfc_zero_window_persist_probes_backoff)
 	p_send(f, UTCP_TH_ACK, 5001, 5001, 2920, NULL);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT_NONE(f);
-	REQUIRE_EQ(utcp_getsockopt(a, fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
+	info = fx_info(f, FX_A, fd);
 	CHECK_EQ(info.send_queue, 0);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* A peer that answers no probe at all is given up on after R2 probes
  * (Linux's tcp_probe_timer); answered probes never end the connection. */
 TEST(rfc_zero_window_unanswered_probes_give_up)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 2920);
+	int lfd, fd = fx_raw_established(f, &lfd, 2920);
 	static char data[4000];
 	REQUIRE_EQ(utcp_send(a, fd, data, sizeof(data), 0), 4000);
 	fx_run(f, UTCP_MS(10));
@@ -379,7 +347,7 @@ TEST(rfc_zero_window_unanswered_probes_give_up)
 	CHECK_EQ(fx_so_error(f, FX_A, fd), ETIMEDOUT);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_conn_timeout, 1);
 	utcp_close(a, fd);
-	finish(f, -1, lfd);
+	FX_RAW_END(f, -1, lfd);
 }
 
 /* ---- 3.8.4: keep-alive ---- */
@@ -387,9 +355,9 @@ TEST(rfc_zero_window_unanswered_probes_give_up)
 /* MUST-25, MUST-28: off by default, and the default idle time is 2 h. */
 TEST(rfc_keepalive_off_by_default)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	int v = -1;
 	size_t len = sizeof(v);
 	REQUIRE_EQ(utcp_getsockopt(a, fd, UTCP_SOL_SOCKET, UTCP_SO_KEEPALIVE, &v, &len), 0);
@@ -399,7 +367,7 @@ TEST(rfc_keepalive_off_by_default)
 	fx_run(f, UTCP_SEC(3 * 3600));
 	FX_RAW_EXPECT_NONE(f);
 	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_ESTABLISHED);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* Keep-alive on, idle 1 s, interval 1 s, 3 probes, set in that order on
@@ -410,9 +378,9 @@ TEST(rfc_keepalive_off_by_default)
  * last. */
 TEST(rfc_keepalive_probes_answered_then_timeout)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192); /* last segment from P at 30 ms */
+	int lfd, fd = fx_raw_established(f, &lfd, 8192); /* last segment from P at 30 ms */
 	fx_setint(f, FX_A, fd, UTCP_SOL_SOCKET, UTCP_SO_KEEPALIVE, 1);
 	fx_setint(f, FX_A, fd, UTCP_SOL_TCP, UTCP_TCP_KEEPIDLE, 1);
 	fx_setint(f, FX_A, fd, UTCP_SOL_TCP, UTCP_TCP_KEEPINTVL, 1);
@@ -442,7 +410,7 @@ TEST(rfc_keepalive_probes_answered_then_timeout)
 	fx_run(f, UTCP_MS(10));
 	FX_RAW_EXPECT(f, "RST 1001(0) ack 5001 win 0");
 	utcp_close(a, fd);
-	finish(f, -1, lfd);
+	FX_RAW_END(f, -1, lfd);
 }
 
 /* ---- 3.6.1 / 3.10.7.4: TIME_WAIT ---- */
@@ -450,9 +418,9 @@ TEST(rfc_keepalive_probes_answered_then_timeout)
 /* A retransmitted FIN in TIME_WAIT is ACKed again and 2*MSL starts over. */
 TEST(rfc_time_wait_fin_retransmit_reacked_2msl_restarts)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	REQUIRE_EQ(utcp_close(a, fd), 0); /* t = 30 ms */
 	fx_run(f, UTCP_MS(10));
 	FX_RAW_EXPECT(f, "FIN 1001(0) ack 5001 win 4096");
@@ -471,7 +439,7 @@ TEST(rfc_time_wait_fin_retransmit_reacked_2msl_restarts)
 	fx_run_until(f, UTCP_SEC(10) + UTCP_MS(60) + UTCP_SEC(60));
 	CHECK_EQ(fx_state_at(f, FX_A, 2, UTCP_CLOSED), UTCP_SEC(10) + UTCP_MS(60) + UTCP_SEC(60));
 	FX_RAW_EXPECT_NONE(f);
-	finish(f, -1, lfd);
+	FX_RAW_END(f, -1, lfd);
 }
 
 /* ---- 3.8.1 / 3.8.3: retransmission ---- */
@@ -486,7 +454,7 @@ TEST(rfc_data_retransmit_backoff_then_etimedout)
 	o.cfg_a.retries_r2 = 5;
 	struct fixture *f = fx_new(&o);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	utcp_time_us t0 = fx_now(f);
 	REQUIRE_EQ(utcp_send(a, fd, "0123456789", 10, 0), 10);
 	fx_run(f, UTCP_SEC(30));
@@ -502,7 +470,7 @@ TEST(rfc_data_retransmit_backoff_then_etimedout)
 	CHECK_EQ(fx_stats(f, FX_A).tcp_retransmit, 5);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_timeout, 6);
 	utcp_close(a, fd);
-	finish(f, -1, lfd);
+	FX_RAW_END(f, -1, lfd);
 }
 
 /* ---- 3.8.5: urgent data ---- */
@@ -510,9 +478,9 @@ TEST(rfc_data_retransmit_backoff_then_etimedout)
 /* MUST-62: the urgent pointer names the octet after the urgent data. */
 TEST(rfc_urgent_send_sets_urg_and_pointer)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	fx_setint(f, FX_A, fd, UTCP_SOL_TCP, UTCP_TCP_NODELAY, 1);
 	REQUIRE_EQ(utcp_send(a, fd, "abc", 3, 0), 3);
 	REQUIRE_EQ(utcp_send(a, fd, "XY", 2, UTCP_MSG_OOB), 2);
@@ -524,7 +492,7 @@ TEST(rfc_urgent_send_sets_urg_and_pointer)
 	REQUIRE_EQ(utcp_send(a, fd, "plain", 5, 0), 5); /* past the mark: no URG */
 	fx_run(f, UTCP_MS(10));
 	FX_RAW_EXPECT(f, "1006(5) ack 5001 win 4096");
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MUST-32/33: the receiver is told (POLLPRI), learns how much is urgent
@@ -532,13 +500,13 @@ TEST(rfc_urgent_send_sets_urg_and_pointer)
  * read stops at the mark, so the application can see it. */
 TEST(rfc_urgent_receive_pollpri_sockatmark)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	CHECK(!(utcp_poll_events(a, fd) & UTCP_POLLPRI));
 	CHECK_EQ(utcp_sockatmark(a, fd), 0);
 	/* "hello" then one urgent byte 'X': the pointer (6) names the byte after it. */
-	struct tcp_hdr h = {.sport = PP, .dport = 80, .seq = 5001, .ack = 1001,
+	struct tcp_hdr h = {.sport = FX_PP, .dport = 80, .seq = 5001, .ack = 1001,
 			    .flags = UTCP_TH_ACK | UTCP_TH_URG | UTCP_TH_PSH, .wnd = 8192,
 			    .urp = 6};
 	fx_raw_send_hdr(f, &h, "helloX", 6);
@@ -546,9 +514,7 @@ TEST(rfc_urgent_receive_pollpri_sockatmark)
 	int ev = utcp_poll_events(a, fd);
 	CHECK(ev & UTCP_POLLPRI);
 	CHECK(ev & UTCP_POLLIN);
-	struct utcp_tcp_info info;
-	size_t len = sizeof(info);
-	REQUIRE_EQ(utcp_getsockopt(a, fd, UTCP_SOL_TCP, UTCP_TCP_INFO, &info, &len), 0);
+	struct utcp_tcp_info info = fx_info(f, FX_A, fd);
 	CHECK(info.urgent_pending);
 	CHECK_EQ(info.urgent_bytes, 6);
 	CHECK_EQ(utcp_sockatmark(a, fd), 0);
@@ -567,7 +533,7 @@ TEST(rfc_urgent_receive_pollpri_sockatmark)
 	REQUIRE_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), 4);
 	CHECK(!(utcp_poll_events(a, fd) & UTCP_POLLPRI));
 	CHECK_EQ(utcp_sockatmark(a, fd), 0);
-	finish(f, fd, lfd);
+	FX_RAW_END(f, fd, lfd);
 }
 
 /* MAY-2 (RFC 1122 4.2.2.13): a new SYN for a four-tuple in TIME_WAIT
@@ -575,9 +541,9 @@ TEST(rfc_urgent_receive_pollpri_sockatmark)
  * connection; an older one only gets the TIME_WAIT's ACK. */
 TEST(rfc_time_wait_new_syn_reopens)
 {
-	struct fixture *f = raw_fixture();
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd, fd = raw_established(f, &lfd, 8192);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	REQUIRE_EQ(utcp_close(a, fd), 0);
 	fx_run(f, UTCP_MS(10));
 	FX_RAW_EXPECT(f, "FIN 1001(0) ack 5001 win 4096");
@@ -587,12 +553,12 @@ TEST(rfc_time_wait_new_syn_reopens)
 	REQUIRE_EQ(fx_count(f, FX_A, UTCP_TIME_WAIT), 1);
 	struct utcp_tcp_opts mss = {.has_mss = true, .mss = 1460};
 	/* Old: not beyond RCV.NXT 5002. */
-	fx_raw_send(f, PP, 80, UTCP_TH_SYN, 4000, 0, 8192, NULL, 0, &mss);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN, 4000, 0, 8192, NULL, 0, &mss);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "1002(0) ack 5002 win 4096");
 	CHECK_EQ(fx_count(f, FX_A, UTCP_TIME_WAIT), 1);
 	/* New: beyond it. */
-	fx_raw_send(f, PP, 80, UTCP_TH_SYN, 9000, 0, 8192, NULL, 0, &mss);
+	fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN, 9000, 0, 8192, NULL, 0, &mss);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "SYN 1000(0) ack 9001 win 4096 <mss 1460>");
 	CHECK_EQ(fx_count(f, FX_A, UTCP_TIME_WAIT), 0);
@@ -606,5 +572,5 @@ TEST(rfc_time_wait_new_syn_reopens)
 	int fd2 = utcp_accept(a, lfd, NULL);
 	REQUIRE(fd2 >= 0);
 	CHECK_EQ(fx_state(f, FX_A, fd2), UTCP_ESTABLISHED);
-	finish(f, fd2, lfd);
+	FX_RAW_END(f, fd2, lfd);
 }

@@ -12,18 +12,9 @@
 
 #define MSL_DEFAULT UTCP_SEC(30)
 
-/* fx_establish_4k: A (ISN 100) connects to B:80 (ISN 800) at t=0;
+/* fx_new_established (fx_establish_4k): A (ISN 100) connects to B:80 (ISN 800) at t=0;
  * established by 30 ms; the clock is then at 100 ms. A's connection is
  * conn 1, B's listener conn 1 and its child conn 2. */
-
-/* Let every TIME_WAIT run out, then check that nothing is left. */
-static void drain_and_free(struct fixture *f)
-{
-	fx_run(f, 2 * MSL_DEFAULT + UTCP_SEC(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
-}
 
 TEST(state_closed_connect_syn_sent_established)
 {
@@ -59,14 +50,13 @@ TEST(state_closed_connect_syn_sent_established)
 	fx_run(f, UTCP_MS(100));
 	utcp_close(b, sfd);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* The passive side, one segment at a time with the raw peer. */
 TEST(state_listen_syn_syn_rcvd_ack_established)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	struct utcp_tcp_opts mss = {.has_mss = true, .mss = 1460};
@@ -97,9 +87,7 @@ TEST(state_listen_syn_syn_rcvd_ack_established)
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "RST 1001(0) ack 5001 win 0");
 	utcp_close(a, lfd);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(1));
 }
 
 /* RFC 9293 3.5 figure 8 (MUST-10): both ends connect to each other at the
@@ -154,17 +142,15 @@ TEST(state_syn_sent_syn_syn_rcvd_established_simultaneous_open)
 	utcp_close(a, fa);
 	fx_run(f, UTCP_MS(100));
 	utcp_close(b, fb);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 TEST(state_established_close_fin_wait_1_fin_wait_2_time_wait)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	char buf[8];
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
 	size_t a0 = fx_n_sent(f, FX_A), b0 = fx_n_sent(f, FX_B);
 	REQUIRE_EQ(utcp_close(a, cfd), 0); /* t = 100 ms */
 	fx_run_until(f, UTCP_MS(200));
@@ -189,19 +175,17 @@ TEST(state_established_close_fin_wait_1_fin_wait_2_time_wait)
 		  "CLOSED SYN_SENT ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 TIME_WAIT CLOSED");
 	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* The passive closer: CLOSE_WAIT is half-closed, it may still send. A
  * shuts down writing (rather than closing) so that it can read. */
 TEST(state_established_fin_close_wait_last_ack_closed)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	char buf[8];
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
 	size_t b0 = fx_n_sent(f, FX_B);
 	REQUIRE_EQ(utcp_shutdown(a, cfd, UTCP_SHUT_WR), 0); /* t = 100 ms */
 	fx_run_until(f, UTCP_MS(110));
@@ -234,18 +218,16 @@ TEST(state_established_fin_close_wait_last_ack_closed)
 	CHECK_EQ(fx_sockets_alive(f, FX_B), 1); /* the listener only */
 	utcp_close(a, cfd);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* Both close at the same virtual time: each FIN meets the other's in
  * FIN_WAIT_1 (-> CLOSING), then the ACKs cross (-> TIME_WAIT). */
 TEST(state_fin_wait_1_fin_closing_time_wait_simultaneous_close)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *a = fx_stack(f, FX_A), *b = fx_stack(f, FX_B);
 	size_t a0 = fx_n_sent(f, FX_A), b0 = fx_n_sent(f, FX_B);
 	REQUIRE_EQ(utcp_close(a, cfd), 0);
 	REQUIRE_EQ(utcp_close(b, sfd), 0);
@@ -271,20 +253,16 @@ TEST(state_fin_wait_1_fin_closing_time_wait_simultaneous_close)
 	CHECK_EQ(fx_state_at(f, FX_A, 1, UTCP_CLOSED), UTCP_MS(120) + 2 * MSL_DEFAULT);
 	CHECK_EQ(fx_state_at(f, FX_B, 2, UTCP_CLOSED), UTCP_MS(120) + 2 * MSL_DEFAULT);
 	utcp_close(b, lfd);
-	drain_and_free(f);
+	FX_END(f, FX_TIME_WAIT_OVER);
 }
 
 /* The diagram's FIN_WAIT_1 -> TIME_WAIT edge: the peer's ACK of our FIN
  * and its own FIN arrive in one segment (the raw peer sends it). */
 TEST(state_fin_wait_1_fin_ack_time_wait)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, 4000, 80, 5000, 8192, &iss);
-	REQUIRE_EQ(iss, 1000);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	REQUIRE_EQ(utcp_close(a, fd), 0);
 	fx_run(f, UTCP_MS(10));
 	FX_RAW_EXPECT(f, "FIN 1001(0) ack 5001 win 4096");
@@ -300,17 +278,14 @@ TEST(state_fin_wait_1_fin_ack_time_wait)
 	fx_run(f, 2 * MSL_DEFAULT);
 	CHECK_EQ(fx_state_at(f, FX_A, 2, UTCP_CLOSED), t + UTCP_MS(10) + 2 * MSL_DEFAULT);
 	utcp_close(a, lfd);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(1));
 }
 
 /* RFC 9293 3.10.7.4 (RST, SYN-RECEIVED): a child of a passive open goes
  * back to LISTEN, that is, it is gone; the listener goes on. */
 TEST(state_syn_rcvd_rst_listen)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	struct utcp_tcp_opts mss = {.has_mss = true, .mss = 1460};
@@ -337,17 +312,14 @@ TEST(state_syn_rcvd_rst_listen)
 	CHECK_STR(fx_states(f, FX_A, 3, st, sizeof(st)), "LISTEN SYN_RCVD ESTABLISHED");
 	fx_abort(f, FX_A, fd);
 	utcp_close(a, lfd);
-	fx_run(f, UTCP_MS(10));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(10));
 }
 
 /* The active-open variant: SYN_RCVD reached from SYN_SENT (simultaneous
  * open) and a RST means "connection refused" (RFC 9293 3.10.7.4). */
 TEST(state_syn_rcvd_active_rst_refused)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int fd = fx_socket_4k(f, FX_A, 100);
 	struct utcp_sockaddr la = {0, 1000}, to = {FX_ADDR_B, 4000};
@@ -367,17 +339,14 @@ TEST(state_syn_rcvd_active_rst_refused)
 	CHECK_EQ(fx_so_error(f, FX_A, fd), ECONNREFUSED);
 	FX_RAW_EXPECT_NONE(f);
 	utcp_close(a, fd);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(1));
 }
 
 /* RFC 6298 (5.5) with the initial RTO of 1 s (2.1): SYNs at 0, 1, 3, 7,
  * 15, 31 and 63 s (syn_retries 6), then ETIMEDOUT at 127 s. */
 TEST(state_syn_sent_timeout_closed)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int fd = fx_socket_4k(f, FX_A, 100);
 	struct utcp_sockaddr to = {FX_ADDR_B, 80};
@@ -409,9 +378,7 @@ TEST(state_syn_sent_timeout_closed)
 	CHECK_EQ(fx_so_error(f, FX_A, fd), ETIMEDOUT);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_conn_timeout, 1);
 	utcp_close(a, fd);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(1));
 }
 
 /*
@@ -423,12 +390,9 @@ TEST(state_syn_sent_timeout_closed)
  */
 static void rst_in_state(enum utcp_tcp_state target, int want_err, const char *want_states)
 {
-	struct fx_opts o = {.raw_peer = true};
-	struct fixture *f = fx_new(&o);
+	struct fixture *f = fx_new_raw(NULL);
 	struct utcp_stack *a = fx_stack(f, FX_A);
-	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	uint32_t iss;
-	int fd = fx_raw_accept(f, lfd, 4000, 80, 5000, 8192, &iss);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
 	uint32_t rst_seq = 5001;
 	bool shut = target == UTCP_FIN_WAIT_1 || target == UTCP_FIN_WAIT_2 ||
 		    target == UTCP_CLOSING || target == UTCP_TIME_WAIT;
@@ -465,9 +429,7 @@ static void rst_in_state(enum utcp_tcp_state target, int want_err, const char *w
 	CHECK_EQ(fx_stats(f, FX_A).tcp_rst_in, 1);
 	utcp_close(a, fd);
 	utcp_close(a, lfd);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_A), 0); /* no TIME_WAIT after a reset */
-	fx_free(f);
+	FX_END(f, UTCP_MS(1)); /* no TIME_WAIT after a reset */
 }
 
 TEST(state_established_rst_closed)
@@ -516,11 +478,9 @@ TEST(state_time_wait_rst_closed)
  * TIME_WAIT; the peer hears ECONNRESET. */
 TEST(state_established_linger0_close_rst_closed)
 {
-	struct fx_opts o = {0};
-	struct fixture *f = fx_new(&o);
-	struct utcp_stack *b = fx_stack(f, FX_B);
 	int lfd, cfd, sfd;
-	fx_establish_4k(f, &lfd, &cfd, &sfd);
+	struct fixture *f = fx_new_established(&lfd, &cfd, &sfd);
+	struct utcp_stack *b = fx_stack(f, FX_B);
 	size_t a0 = fx_n_sent(f, FX_A);
 	fx_abort(f, FX_A, cfd); /* t = 100 ms */
 	CHECK_EQ(fx_sockets_alive(f, FX_A), 0); /* nothing left at once */
@@ -536,7 +496,5 @@ TEST(state_established_linger0_close_rst_closed)
 	CHECK_EQ(fx_n_sent(f, FX_B), 1); /* B answered nothing */
 	utcp_close(b, sfd);
 	utcp_close(b, lfd);
-	fx_run(f, UTCP_MS(1));
-	CHECK_EQ(fx_sockets_alive(f, FX_B), 0);
-	fx_free(f);
+	FX_END(f, UTCP_MS(1));
 }

@@ -78,6 +78,9 @@ void lab_buf_puts(struct lab_buf *b, const char *s);
 /* Append s with &, <, >, " escaped for XML/HTML. */
 void lab_buf_xml(struct lab_buf *b, const char *s);
 void lab_buf_free(struct lab_buf *b);
+/* Write `head` (NULL: nothing) then b's text to the file at path. On
+ * failure say so on stderr; returns 0 or -errno. */
+int lab_write_file(const char *path, const char *head, const struct lab_buf *b);
 /* A malloc'ed formatted string (exits on out of memory). */
 char *lab_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *lab_xalloc(size_t n);                 /* zeroed; exits on failure */
@@ -163,6 +166,15 @@ int lab_socket(struct lab_world *lw, int h, uint32_t mss, uint32_t rcvbuf, uint3
 int lab_listen(struct lab_world *lw, int h, int fd, uint16_t port);
 /* Connect fd on host h to the other host's port (addr 0) or to addr. */
 int lab_connect(struct lab_world *lw, int h, int fd, uint32_t addr, uint16_t port);
+/* The lessons' usual connection: B listens on port 80 with ISN 800, A
+ * connects with ISN 100, both with 4 KiB buffers (so no window scaling).
+ * With `accept`, run until B accepts it, then 50 ms more (the handshake's
+ * last ACK is in); without, *b is -1 and A's SYN is on its way. Sets
+ * *lfd, *a, *b as far as it gets. Returns 0 or -errno. */
+int lab_pair(struct lab_world *lw, bool accept, int *lfd, int *a, int *b);
+/* A closes fd a; run until B reads the end of the stream on fd b.
+ * Returns 0, or -EIO when B does not see it within 600 s. */
+int lab_close_eof(struct lab_world *lw, int a, int b);
 /* State of the connection behind fd (CLOSED when none). */
 enum utcp_tcp_state lab_state(struct lab_world *lw, int h, int fd);
 /* Connection id behind fd (0 when none). */
@@ -380,6 +392,9 @@ struct lab_series *lab_plot_series(struct lab_plot *p, const char *name,
 				   enum lab_style style, int color);
 void lab_series_add(struct lab_series *s, double x, double y);
 void lab_plot_annot(struct lab_plot *p, double x, double y, const char *text);
+/* The largest x (x true) or y of the plot's data, or p->xmax / p->ymax
+ * when set; 1 for an empty plot, so that an axis never has length 0. */
+double lab_plot_max(const struct lab_plot *p, bool x);
 
 /* --- renderers ------------------------------------------------------------ */
 

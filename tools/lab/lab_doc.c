@@ -251,6 +251,19 @@ void lab_series_add(struct lab_series *s, double x, double y)
 	s->n++;
 }
 
+double lab_plot_max(const struct lab_plot *p, bool x)
+{
+	double m = x ? p->xmax : p->ymax;
+	if (m > 0)
+		return m;
+	for (size_t i = 0; i < p->ns; i++)
+		for (size_t k = 0; k < p->s[i].n; k++) {
+			double v = x ? p->s[i].x[k] : p->s[i].y[k];
+			m = v > m ? v : m;
+		}
+	return m > 0 ? m : 1;
+}
+
 void lab_plot_annot(struct lab_plot *p, double x, double y, const char *text)
 {
 	size_t cap = p->n_an; /* grows to at least n_an + 1 */

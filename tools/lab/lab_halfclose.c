@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WAIT UTCP_SEC(600)
-
 struct hc {
 	struct lab_world lw;
 	int lfd, a, b;
@@ -29,18 +27,7 @@ static int hc_open(struct hc *h, const char *stem)
 	int err = lab_world_open(&h->lw, &c, h->o, stem);
 	if (err)
 		return err;
-	struct lab_world *lw = &h->lw;
-	h->lfd = lab_socket(lw, LAB_B, 0, 4096, 4096, true, 800);
-	if (h->lfd < 0 || (err = lab_listen(lw, LAB_B, h->lfd, 80)) != 0)
-		return h->lfd < 0 ? h->lfd : err;
-	h->a = lab_socket(lw, LAB_A, 0, 4096, 4096, true, 100);
-	if (h->a < 0 || (err = lab_connect(lw, LAB_A, h->a, 0, 80)) != 0)
-		return h->a < 0 ? h->a : err;
-	if (!lab_run_until_ready(lw, LAB_B, h->lfd, UTCP_POLLIN, WAIT))
-		return -ETIMEDOUT;
-	h->b = utcp_accept(lw->s[LAB_B], h->lfd, NULL);
-	lab_run_for(lw, UTCP_MS(50));
-	return h->b < 0 ? h->b : 0;
+	return lab_pair(&h->lw, true, &h->lfd, &h->a, &h->b);
 }
 
 /* A step of the narration: a call, its result, why. */

@@ -79,11 +79,8 @@ static bool all_closed(void *ctx)
 static int l1_close(struct l1 *r)
 {
 	struct lab_world *lw = &r->lw;
-	char buf[8];
 	lab_run_for(lw, UTCP_MS(100));
-	utcp_close(lw->s[LAB_A], r->cfd);
-	if (!lab_run_until_ready(lw, LAB_B, r->sfd, UTCP_POLLIN, WAIT) ||
-	    utcp_recv(lw->s[LAB_B], r->sfd, buf, sizeof(buf), 0) != 0)
+	if (lab_close_eof(lw, r->cfd, r->sfd) != 0)
 		return -EIO;
 	lab_run_for(lw, UTCP_MS(100));
 	utcp_close(lw->s[LAB_B], r->sfd);

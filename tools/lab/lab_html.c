@@ -6,7 +6,6 @@
  */
 #include "lab.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -261,14 +260,7 @@ int lab_html_write(struct lab_doc *const *docs, size_t n, const struct lab_opts 
 			     "Wireshark.",
 			  "由 utcp lab 根据每次运行的跟踪记录生成；pcap 文件可用 Wireshark 打开。"));
 	char *path = lab_strf("%s/index.html", o->out);
-	FILE *f = fopen(path, "w");
-	int err = 0;
-	if (!f || fwrite(b.p, 1, b.len, f) != b.len)
-		err = -errno;
-	if (f && fclose(f) != 0 && !err)
-		err = -errno;
-	if (err)
-		fprintf(stderr, "utcp lab: %s: %s\n", path, strerror(-err));
+	int err = lab_write_file(path, NULL, &b);
 	free(path);
 	lab_buf_free(&b);
 	return err;

@@ -7,7 +7,6 @@
  */
 #include "lab.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,19 +179,6 @@ void lab_svg_seq(struct lab_buf *b, const struct lab_seq *s, const char *id,
 #define P_T 70.0  /* title, then the legend in one row */
 #define P_B 56.0
 
-static double data_max(const struct lab_plot *p, bool x)
-{
-	double m = x ? p->xmax : p->ymax;
-	if (m > 0)
-		return m;
-	for (size_t i = 0; i < p->ns; i++)
-		for (size_t k = 0; k < p->s[i].n; k++) {
-			double v = x ? p->s[i].x[k] : p->s[i].y[k];
-			m = v > m ? v : m;
-		}
-	return m > 0 ? m : 1;
-}
-
 struct frame {
 	double xm, ym;
 };
@@ -261,7 +247,7 @@ static void plot_series(struct lab_buf *b, const struct lab_series *s, const str
 
 void lab_svg_plot(struct lab_buf *b, const struct lab_plot *p, const char *id)
 {
-	struct frame f = {data_max(p, true), data_max(p, false) * 1.08};
+	struct frame f = {lab_plot_max(p, true), lab_plot_max(p, false) * 1.08};
 	lab_buf_printf(b,
 		       "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"%s\" class=\"plot\" "
 		       "viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" height=\"%.0f\" role=\"img\">\n"
@@ -321,15 +307,7 @@ int lab_doc_write_svgs(const struct lab_doc *d, const struct lab_opts *o)
 		if (!lab_block_svg(&b, &d->b[i], o))
 			continue;
 		char *path = lab_strf("%s/%s.svg", o->out, d->b[i].id);
-		FILE *f = fopen(path, "w");
-		int err = 0;
-		if (!f || fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f) < 0 ||
-		    fwrite(b.p, 1, b.len, f) != b.len)
-			err = -errno;
-		if (f && fclose(f) != 0 && !err)
-			err = -errno;
-		if (err)
-			fprintf(stderr, "utcp lab: %s: %s\n", path, strerror(-err));
+		int err = lab_write_file(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", &b);
 		free(path);
 		lab_buf_free(&b);
 		if (err)

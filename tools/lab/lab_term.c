@@ -388,19 +388,6 @@ static void term_table(FILE *f, const struct lab_table *t, const struct lab_opts
 #define P_W 60
 #define P_H 14
 
-static double plot_max(const struct lab_plot *p, bool x)
-{
-	double m = x ? p->xmax : p->ymax;
-	if (m > 0)
-		return m;
-	for (size_t i = 0; i < p->ns; i++)
-		for (size_t k = 0; k < p->s[i].n; k++) {
-			double v = x ? p->s[i].x[k] : p->s[i].y[k];
-			m = v > m ? v : m;
-		}
-	return m > 0 ? m : 1;
-}
-
 /* The value of a series at x: the last point at or before x (steps), or
  * linear between points (lines). NAN outside the series. */
 static double series_at(const struct lab_series *s, double x, bool *ok)
@@ -423,9 +410,10 @@ static void term_plot(FILE *f, const struct lab_plot *p, const struct lab_opts *
 	static const char glyph[] = "*o+.";
 	char grid[P_H][P_W + 1];
 	memset(grid, ' ', sizeof(grid));
-	double xs = lab_nice_step(plot_max(p, true), 6), ys = lab_nice_step(plot_max(p, false), 4);
-	double xm = ceil(plot_max(p, true) / xs - 1e-9) * xs;
-	double ym = ceil(plot_max(p, false) * 1.02 / ys) * ys;
+	double xs = lab_nice_step(lab_plot_max(p, true), 6);
+	double ys = lab_nice_step(lab_plot_max(p, false), 4);
+	double xm = ceil(lab_plot_max(p, true) / xs - 1e-9) * xs;
+	double ym = ceil(lab_plot_max(p, false) * 1.02 / ys) * ys;
 	for (size_t i = p->ns; i-- > 0;) {
 		const struct lab_series *s = &p->s[i];
 		for (int col = 0; col < P_W; col++) {

@@ -96,34 +96,13 @@ static void tw_times(const struct lab_world *lw, int h, uint32_t conn, utcp_time
 	}
 }
 
-/* A pinned-ISN connection for the drawn runs (client 100, server 800). */
-static int tw_pair(struct tw *r)
-{
-	struct lab_world *lw = &r->lw;
-	r->lfd = lab_socket(lw, LAB_B, 0, 4096, 4096, true, 800);
-	int err = 0;
-	if (r->lfd < 0 || (err = lab_listen(lw, LAB_B, r->lfd, 80)) != 0)
-		return r->lfd < 0 ? r->lfd : err;
-	r->a = lab_socket(lw, LAB_A, 0, 4096, 4096, true, 100);
-	if (r->a < 0 || (err = lab_connect(lw, LAB_A, r->a, 0, 80)) != 0)
-		return r->a < 0 ? r->a : err;
-	if (!lab_run_until_ready(lw, LAB_B, r->lfd, UTCP_POLLIN, WAIT))
-		return -ETIMEDOUT;
-	r->b = utcp_accept(lw->s[LAB_B], r->lfd, NULL);
-	lab_run_for(lw, UTCP_MS(50));
-	return r->b < 0 ? r->b : 0;
-}
-
 /* The client closes, the server 100 ms after it sees the end; with
  * lose_ack the client's ACK of the server's FIN is lost. Then until the
  * client's TIME_WAIT is over. */
 static int tw_close(struct tw *r, bool lose_ack)
 {
 	struct lab_world *lw = &r->lw;
-	char buf[8];
-	utcp_close(lw->s[LAB_A], r->a);
-	if (!lab_run_until_ready(lw, LAB_B, r->b, UTCP_POLLIN, WAIT) ||
-	    utcp_recv(lw->s[LAB_B], r->b, buf, sizeof(buf), 0) != 0)
+	if (lab_close_eof(lw, r->a, r->b) != 0)
 		return -EIO;
 	lab_run_for(lw, UTCP_MS(100));
 	if (lose_ack)
@@ -149,7 +128,7 @@ static int tw_2msl(const struct lab_opts *o, struct lab_doc *d, struct lab_fsm *
 	struct tw r;
 	int err = tw_open(&r, o, "time-wait", 1, false, false);
 	if (!err)
-		err = tw_pair(&r);
+		err = lab_pair(&r.lw, true, &r.lfd, &r.a, &r.b);
 	if (!err)
 		err = tw_close(&r, false);
 	if (err) {
@@ -183,7 +162,7 @@ static int tw_lost_ack(const struct lab_opts *o, struct lab_doc *d, struct lab_f
 	struct tw r;
 	int err = tw_open(&r, o, "time-wait-lost-ack", 1, false, false);
 	if (!err)
-		err = tw_pair(&r);
+		err = lab_pair(&r.lw, true, &r.lfd, &r.a, &r.b);
 	if (!err)
 		err = tw_close(&r, true);
 	if (err) {
@@ -375,7 +354,7 @@ static int tw_keepalive(const struct lab_opts *o, struct tw_ex *x)
 	struct tw r;
 	int err = tw_open(&r, o, "time-wait-keepalive", x->ports, false, false);
 	if (!err)
-		err = tw_pair(&r);
+		err = lab_pair(&r.lw, true, &r.lfd, &r.a, &r.b);
 	struct lab_world *lw = &r.lw;
 	int answered = 0;
 	for (int i = 0; !err && i < 100; i++) {

@@ -1,4 +1,4 @@
-/* Small helpers of the lab: growing strings, allocation, number formats. */
+/* Small helpers of the lab: growing strings, allocation, number formats, files. */
 #include "lab.h"
 
 #include <errno.h>
@@ -88,6 +88,19 @@ void lab_buf_free(struct lab_buf *b)
 {
 	free(b->p);
 	*b = (struct lab_buf){0};
+}
+
+int lab_write_file(const char *path, const char *head, const struct lab_buf *b)
+{
+	FILE *f = fopen(path, "w");
+	int err = 0;
+	if (!f || (head && fputs(head, f) < 0) || fwrite(b->p, 1, b->len, f) != b->len)
+		err = -errno;
+	if (f && fclose(f) != 0 && !err)
+		err = -errno;
+	if (err)
+		fprintf(stderr, "utcp lab: %s: %s\n", path, strerror(-err));
+	return err;
 }
 
 char *lab_strf(const char *fmt, ...)

@@ -190,6 +190,35 @@ int lab_connect(struct lab_world *lw, int h, int fd, uint32_t addr, uint16_t por
 	return err == -EINPROGRESS ? 0 : err;
 }
 
+int lab_pair(struct lab_world *lw, bool accept, int *lfd, int *a, int *b)
+{
+	int err = 0;
+	*b = -1;
+	*lfd = lab_socket(lw, LAB_B, 0, 4096, 4096, true, 800);
+	if (*lfd < 0 || (err = lab_listen(lw, LAB_B, *lfd, 80)) != 0)
+		return *lfd < 0 ? *lfd : err;
+	*a = lab_socket(lw, LAB_A, 0, 4096, 4096, true, 100);
+	if (*a < 0 || (err = lab_connect(lw, LAB_A, *a, 0, 80)) != 0)
+		return *a < 0 ? *a : err;
+	if (!accept)
+		return 0;
+	if (!lab_run_until_ready(lw, LAB_B, *lfd, UTCP_POLLIN, UTCP_SEC(600)))
+		return -ETIMEDOUT;
+	*b = utcp_accept(lw->s[LAB_B], *lfd, NULL);
+	lab_run_for(lw, UTCP_MS(50));
+	return *b < 0 ? *b : 0;
+}
+
+int lab_close_eof(struct lab_world *lw, int a, int b)
+{
+	char buf[8];
+	utcp_close(lw->s[LAB_A], a);
+	if (!lab_run_until_ready(lw, LAB_B, b, UTCP_POLLIN, UTCP_SEC(600)) ||
+	    utcp_recv(lw->s[LAB_B], b, buf, sizeof(buf), 0) != 0)
+		return -EIO;
+	return 0;
+}
+
 static bool tcp_info(struct lab_world *lw, int h, int fd, struct utcp_tcp_info *info)
 {
 	size_t len = sizeof(*info);

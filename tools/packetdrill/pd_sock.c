@@ -29,6 +29,15 @@ static int addr_in(const struct sockaddr *sa, socklen_t len, struct utcp_sockadd
 	return 0;
 }
 
+/* The utcp socket behind fd, and the address sa gives it (bind, connect).
+ * Returns 0, or -EBADF / -ENOTSOCK / -EINVAL / -EAFNOSUPPORT. */
+static long sock_addr_in(struct pd *pd, int fd, const struct sockaddr *sa, socklen_t len,
+			 int *ufd, struct utcp_sockaddr *a)
+{
+	long r = pd_sock(pd, fd, ufd);
+	return r ? r : addr_in(sa, len, a);
+}
+
 /* Write a sockaddr_in, cut to *len as the kernel does; *len becomes the
  * full size. Either pointer may be NULL. */
 static void addr_out(const struct utcp_sockaddr *a, struct sockaddr *sa, socklen_t *len)
@@ -116,9 +125,7 @@ static int pd_bind(void *ud, int fd, const struct sockaddr *sa, socklen_t len)
 	pd_enter(pd);
 	struct utcp_sockaddr a;
 	int ufd;
-	long r = pd_sock(pd, fd, &ufd);
-	if (r == 0)
-		r = addr_in(sa, len, &a);
+	long r = sock_addr_in(pd, fd, sa, len, &ufd, &a);
 	if (r == 0)
 		r = utcp_bind(pd->stack, ufd, &a);
 	return (int)pd_leave(pd, r);
@@ -191,9 +198,7 @@ static int pd_connect(void *ud, int fd, const struct sockaddr *sa, socklen_t len
 	pd_enter(pd);
 	struct utcp_sockaddr a;
 	int ufd;
-	long r = pd_sock(pd, fd, &ufd);
-	if (r == 0)
-		r = addr_in(sa, len, &a);
+	long r = sock_addr_in(pd, fd, sa, len, &ufd, &a);
 	if (r == 0)
 		r = utcp_connect(pd->stack, ufd, &a);
 	/* A blocking connect waits for the handshake's outcome. */
