@@ -57,6 +57,7 @@ static void recovery_ack(struct tcp_conn *c, const struct tcp_ack_info *ai,
 		uint32_t after = tcp_flight(c);
 		c->in_recovery = false;
 		c->sack_recovery = false;
+		c->fast_rtx = false; /* a partial ACK earlier in the batch is moot */
 		if (ops->exit_recovery) {
 			ops->exit_recovery(cc, ai, after);
 		} else {
@@ -67,8 +68,15 @@ static void recovery_ack(struct tcp_conn *c, const struct tcp_ack_info *ai,
 		return;
 	}
 	if (c->sack_recovery) {
-		/* RFC 6675: the scoreboard, not the partial ACK, says what
-		 * to resend next; cwnd stays at ssthresh until the end. */
+		/* RFC 6675: the scoreboard says what to resend next; cwnd
+		 * stays at ssthresh until the end. But a partial ACK whose
+		 * edge was never resent shows a hole the scoreboard may not
+		 * call lost yet (too little SACKed above it, or a peer whose
+		 * blocks got lost): resend it at once, as NewReno would
+		 * (RFC 6582 3.2 step 5), rather than wait for the RTO. */
+		if (!seq_lt(c->snd_una, c->high_rxt) &&
+		    !ranges_contains(&c->sacked, c->snd_una, c->snd_una + 1))
+			c->fast_rtx = true;
 		c->high_rxt = seq_max(c->high_rxt, c->snd_una);
 		return;
 	}
@@ -97,8 +105,10 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 	c->snd_una = ack;
 	if (seq_lt(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
-	if (c->snd_una == c->snd_max)
+	if (c->snd_una == c->snd_max) {
 		c->probe_out = false; /* the probe byte, if any, was taken */
+		c->fast_rtx = false;  /* nothing is left to resend */
+	}
 
 	uint32_t rtt = 0;
 	if (c->rtt_start_at != UTCP_TIME_NEVER && seq_gt(ack, c->rtt_seq))
@@ -107,8 +117,12 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 	c->dupacks = 0;
 	c->soft_err = 0; /* the path works again (Linux clears sk_err_soft) */
 	/* RFC 6298 (5.3): restart the timer; tcp_timers_update_send re-arms
-	 * it at now + RTO while data remains outstanding. */
-	tcp_timer_stop(c, UTCP_TIMER_RTX);
+	 * it at now + RTO while data remains outstanding. In recovery, only
+	 * the first partial ACK does (RFC 6582 3.2 step 5, "Impatient"): with
+	 * many holes the timer then ends a hole-per-round-trip crawl. */
+	bool partial = c->in_recovery && seq_lt(ack, c->recover);
+	if (!partial || c->partial_acks++ == 0)
+		tcp_timer_stop(c, UTCP_TIMER_RTX);
 
 	/* RFC 5681 3.1 counts bytes of data: the FIN's sequence number
 	 * would grow cwnd by one byte. */
@@ -156,11 +170,15 @@ static void dup_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 		cc_changed(c, cwnd, cc->ssthresh, UTCP_CC_RECOVERY_DUPACK, now);
 		return;
 	}
+	/* RFC 6582 3.2 (2): only if the ACK covers more than recover (kept
+	 * as SND.MAX at entry). After a timeout, the resends the peer already
+	 * holds draw duplicate ACKs at exactly recover: those are no loss (4). */
 	if (c->dupacks != 3 || !seq_gt(ack, c->recover))
 		return;
 	cc->ssthresh = ops->ssthresh(cc, tcp_flight(c));
 	c->recover = c->snd_max;
 	c->in_recovery = true;
+	c->partial_acks = 0;
 	if (ops->enter_recovery)
 		ops->enter_recovery(cc);
 	else
@@ -175,14 +193,19 @@ static void dup_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 /* RFC 6675 section 5 step (4): loss recovery starts on the third
  * duplicate ACK, or as soon as the scoreboard says SND.UNA is lost, unless
  * this is about data sent before the last recovery began (RFC 6582 style,
- * "HighACK > RecoveryPoint"). ssthresh = cwnd = half the flight; what is
+ * "HighACK > RecoveryPoint"). At exactly RecoveryPoint the scoreboard
+ * decides: duplicate ACKs for resends after a timeout carry no SACK blocks
+ * above, a new loss there does (IsLost). ssthresh = cwnd = half the flight; what is
  * sent from now on is chosen by NextSeg in output.c. */
 static void enter_sack_recovery(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 {
 	if (!c->sack_ok || c->in_recovery || tcp_flight(c) == 0 ||
-	    !tcp_state_synchronized(c->state) || !seq_gt(ack, c->recover))
+	    !tcp_state_synchronized(c->state) || seq_lt(ack, c->recover))
 		return;
-	if (c->dupacks < 3 && !tcp_sack_is_lost(c, c->snd_una))
+	bool lost = tcp_sack_is_lost(c, c->snd_una);
+	if (ack == c->recover && !lost)
+		return;
+	if (c->dupacks < 3 && !lost)
 		return;
 	struct tcp_cc *cc = &c->cc;
 	cc->ssthresh = c->cc_ops->ssthresh(cc, tcp_flight(c));
@@ -191,7 +214,9 @@ static void enter_sack_recovery(struct tcp_conn *c, uint32_t ack, utcp_time_us n
 		c->cc_ops->enter_recovery(cc);
 	c->recover = c->snd_max;
 	c->in_recovery = c->sack_recovery = true;
+	c->partial_acks = 0;
 	c->high_rxt = c->snd_una;
+	c->fast_rtx = true; /* (4.3): the first segment presumed lost goes now */
 	c->rtt_start_at = UTCP_TIME_NEVER; /* Karn: nothing retransmitted is timed */
 	TCP_STAT(c, tcp_fast_retransmit);
 	c->n_fast_retransmits++;

@@ -29,6 +29,8 @@ void tcp_conn_init(struct tcp_conn *c, struct tcp_host *host,
 
 void tcp_conn_release(struct tcp_conn *c)
 {
+	ranges_clear(&c->ooo, c->host->alloc);
+	ranges_clear(&c->sacked, c->host->alloc);
 	ring_free(&c->sndbuf, c->host->alloc);
 	ring_free(&c->rcvbuf, c->host->alloc);
 }

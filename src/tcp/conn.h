@@ -169,6 +169,7 @@ struct tcp_conn {
 	const struct tcp_cc_ops *cc_ops;
 	uint32_t recover;  /* RFC 6582: highest seq sent when recovery began */
 	uint8_t dupacks;
+	uint8_t partial_acks; /* partial ACKs in this recovery (Impatient timer) */
 
 	/* ACK generation */
 	uint32_t rcv_unacked; /* bytes received since our last ACK */
@@ -359,6 +360,14 @@ static inline bool tcp_fin_sent(const struct tcp_conn *c)
 static inline bool tcp_state_can_recv(enum utcp_tcp_state s)
 {
 	return s == UTCP_ESTABLISHED || s == UTCP_FIN_WAIT_1 || s == UTCP_FIN_WAIT_2;
+}
+
+/* States in which keep-alives may run: every synchronized one but
+ * TIME_WAIT (as Linux: a half-closed connection whose peer died must be
+ * found out too; with our FIN outstanding the probe just waits, MUST-26). */
+static inline bool tcp_state_keepalive(enum utcp_tcp_state s)
+{
+	return s >= UTCP_ESTABLISHED && s != UTCP_TIME_WAIT;
 }
 
 /* Synchronized states (RFC 9293 3.5.2). */

@@ -131,7 +131,10 @@ static enum verdict step_paws(struct tcp_conn *c, const struct tcp_seg *seg,
 static void take_ts_recent(struct tcp_conn *c, const struct tcp_seg *seg, utcp_time_us now)
 {
 	const struct utcp_tcp_opts *o = &seg->h->opts;
-	if (c->ts_ok && o->has_ts && (int32_t)(o->ts_val - c->ts_recent) >= 0 &&
+	/* RFC 7323 5.5: a TS.Recent idle for over 24 days is invalid; the
+	 * next acceptable segment's timestamp replaces it, whatever it is. */
+	bool stale = now - c->ts_recent_at > PAWS_IDLE_MAX;
+	if (c->ts_ok && o->has_ts && ((int32_t)(o->ts_val - c->ts_recent) >= 0 || stale) &&
 	    seq_leq(seg->h->seq, c->last_ack_sent)) {
 		c->ts_recent = o->ts_val;
 		c->ts_recent_at = now;
@@ -293,8 +296,13 @@ static bool deliver_in_order(struct tcp_conn *c, const struct seg_view *v,
 	ring_commit(&c->rcvbuf, v->len);
 	c->rcv_nxt += v->len;
 	if (c->ooo.n > 0) {
-		uint32_t edge = ranges_pop_contiguous(&c->ooo, c->rcv_nxt);
-		ranges_drop_before(&c->ooo, edge);
+		/* Join every parked range the new edge reaches: the data may
+		 * cover one and end inside the next (a retransmission cut
+		 * differently from the original segments). */
+		uint32_t edge = c->rcv_nxt;
+		while (c->ooo.n > 0 && seq_leq(c->ooo.r[0].start, edge))
+			edge = ranges_pop_contiguous(&c->ooo, edge);
+		ranges_shrink(&c->ooo, c->host->alloc);
 		ring_commit(&c->rcvbuf, edge - c->rcv_nxt);
 		c->rcv_nxt = edge;
 		c->ack_now = true; /* RFC 5681 4.2: ACK at once when a gap fills */
@@ -311,12 +319,10 @@ static void park_out_of_order(struct tcp_conn *c, struct seg_view *v)
 {
 	TCP_STAT(c, tcp_ooo_segment);
 	c->ack_now = true;
-	if (v->len > 0) {
+	if (v->len > 0 && !ranges_contains(&c->ooo, v->seq, v->seq + v->len)) {
 		uint32_t off = c->rcvbuf.len + (v->seq - c->rcv_nxt);
-		if (ranges_contains(&c->ooo, v->seq, v->seq + v->len))
-			return;
 		if (ring_write_at(&c->rcvbuf, c->host->alloc, off, v->data, v->len) != 0 ||
-		    ranges_add(&c->ooo, v->seq, v->seq + v->len) != 0) {
+		    ranges_add(&c->ooo, c->host->alloc, v->seq, v->seq + v->len) != 0) {
 			TCP_STAT(c, tcp_drop_ooo_full);
 			v->fin = false;
 			return;

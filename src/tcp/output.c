@@ -39,14 +39,14 @@ uint32_t tcp_rcv_window(const struct tcp_conn *c)
 	return min_u32(wnd, limit);
 }
 
-/* The window field for `wnd` bytes, rounded up so that scaling never
- * moves the advertised edge left of what we promised before. */
+/* The window field for `wnd` bytes, rounded down: with scaling the edge
+ * may then seem to retreat by less than one unit (RFC 7323 2.4, appendix
+ * F: accepted), where rounding up on every ACK would let the edge creep
+ * past the buffer. What we promised before stays acceptable: rcv_adv only
+ * ever grows. */
 static uint16_t window_field(const struct tcp_conn *c, uint32_t wnd)
 {
-	uint32_t f = wnd >> c->rcv_wscale;
-	if ((f << c->rcv_wscale) < wnd)
-		f++;
-	return (uint16_t)min_u32(f, 65535);
+	return (uint16_t)min_u32(wnd >> c->rcv_wscale, 65535);
 }
 
 /* The options of a non-SYN segment: timestamps (RFC 7323 3.2: on every
@@ -187,6 +187,8 @@ static void fill_data(struct tcp_conn *c, struct tcp_tx *tx, uint32_t seq,
 static bool resend_from(struct tcp_conn *c, struct tcp_tx *tx, uint32_t seq,
 			uint32_t max_len, const struct utcp_tcp_opts *o)
 {
+	if (!seq_lt(seq, c->snd_max))
+		return false; /* nothing was sent from there */
 	uint32_t sent = c->snd_max - seq;
 	bool fin_in_flight = tcp_fin_sent(c);
 	uint32_t data = fin_in_flight ? sent - 1 : sent;
@@ -207,20 +209,52 @@ static bool emit_fast_rtx(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *t
 	return resend_from(c, tx, c->snd_una, segment_room(c, &o), &o);
 }
 
+/* Resend [seq, seq + len) in SACK recovery and move HighRxt past it. */
+static bool sack_resend(struct tcp_conn *c, struct tcp_tx *tx, uint32_t seq, uint32_t len,
+			const struct utcp_tcp_opts *o)
+{
+	if (!resend_from(c, tx, seq, len, o))
+		return false;
+	c->high_rxt = seq_max(c->high_rxt,
+			      seq + tx->len + ((tx->h.flags & UTCP_TH_FIN) ? 1 : 0));
+	return true;
+}
+
 /* RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg. Rule
- * 1 (a lost hole) is sent from here; rule 2 (new data) by emit_data. */
+ * 1 (a lost hole) is sent from here, rule 2 (new data) by emit_data, rule
+ * 3 (any unSACKed hole below SACKed data) by emit_sack_rule3 after it.
+ * fast_rtx (on entering recovery, (4.3), or on a partial ACK) resends the
+ * segment at SND.UNA whatever the pipe says. */
 static bool emit_sack_rtx(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 {
 	struct utcp_tcp_opts o;
 	segment_options(c, now, &o);
 	uint32_t room = segment_room(c, &o);
-	uint32_t pipe = tcp_sack_pipe(c), seq, len;
-	if (c->cc.cwnd < pipe + c->cc.mss || !tcp_sack_next_hole(c, room, &seq, &len))
+	uint32_t seq, len;
+	if (c->fast_rtx) {
+		c->fast_rtx = false;
+		len = room;
+		if (c->sacked.n > 0 && seq_gt(c->sacked.r[0].start, c->snd_una))
+			len = seq_min(c->snd_una + room, c->sacked.r[0].start) - c->snd_una;
+		if (sack_resend(c, tx, c->snd_una, len, &o))
+			return true;
+	}
+	if (c->cc.cwnd < tcp_sack_pipe(c) + c->cc.mss ||
+	    !tcp_sack_next_hole(c, true, room, &seq, &len))
 		return false;
-	if (!resend_from(c, tx, seq, len, &o))
+	return sack_resend(c, tx, seq, len, &o);
+}
+
+static bool emit_sack_rule3(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
+{
+	struct utcp_tcp_opts o;
+	segment_options(c, now, &o);
+	uint32_t room = segment_room(c, &o);
+	uint32_t seq, len;
+	if (c->cc.cwnd < tcp_sack_pipe(c) + c->cc.mss ||
+	    !tcp_sack_next_hole(c, false, room, &seq, &len))
 		return false;
-	c->high_rxt = seq + tx->len + ((tx->h.flags & UTCP_TH_FIN) ? 1 : 0);
-	return true;
+	return sack_resend(c, tx, seq, len, &o);
 }
 
 /* RFC 9293 3.7.4 (Nagle) and 3.8.6.2.1 (sender SWS): may a segment of len
@@ -387,6 +421,8 @@ bool tcp_output_next(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 				     : c->fast_rtx && emit_fast_rtx(c, now, tx))
 			return true;
 		if (emit_data(c, now, tx))
+			return true;
+		if (c->sack_recovery && emit_sack_rule3(c, now, tx))
 			return true;
 		if (emit_ack(c, now, tx))
 			return true;

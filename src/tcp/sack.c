@@ -13,7 +13,8 @@
  *              not yet retransmitted (those below the lost edge and at or
  *              above HighRxt);
  *   next hole  NextSeg rule 1: the first unSACKed octet at or above HighRxt
- *              and below the lost edge.
+ *              and below the lost edge; rule 3: the same below the highest
+ *              SACKed octet, when rules 1 and 2 have nothing to send.
  */
 #include "tcp/conn.h"
 #include "tcp/sack.h"
@@ -30,9 +31,10 @@ void tcp_sack_update(struct tcp_conn *c, const struct utcp_tcp_opts *o, uint32_t
 		 * past what we sent, an empty one) is ignored. */
 		if (!seq_lt(l, r) || !seq_gt(l, ack) || seq_gt(r, c->snd_max))
 			continue;
-		(void)ranges_add(&c->sacked, l, r);
+		(void)ranges_add(&c->sacked, c->host->alloc, l, r);
 	}
 	ranges_drop_before(&c->sacked, ack);
+	ranges_shrink(&c->sacked, c->host->alloc);
 }
 
 /* SACKed octets in [from, to). */
@@ -76,10 +78,13 @@ uint32_t tcp_sack_pipe(const struct tcp_conn *c)
 	return unsacked;
 }
 
-bool tcp_sack_next_hole(const struct tcp_conn *c, uint32_t max_len, uint32_t *seq,
-			uint32_t *len)
+bool tcp_sack_next_hole(const struct tcp_conn *c, bool lost_only, uint32_t max_len,
+			uint32_t *seq, uint32_t *len)
 {
-	uint32_t edge = tcp_sack_lost_edge(c);
+	/* Rule 1 looks below the lost edge; rule 3 anywhere below the
+	 * highest SACKed octet (RFC 6675 NextSeg (1.b), without (1.c)). */
+	uint32_t edge = lost_only || c->sacked.n == 0 ? tcp_sack_lost_edge(c)
+						       : c->sacked.r[c->sacked.n - 1].end;
 	uint32_t h = seq_max(c->high_rxt, c->snd_una);
 	uint32_t limit = edge;
 	for (unsigned i = 0; i < c->sacked.n; i++) {

@@ -139,7 +139,7 @@ static void timeout_congestion(struct tcp_conn *c, utcp_time_us now)
 	c->recover = c->snd_max;
 	/* RFC 2018 section 8: the receiver may have reneged: forget what it
 	 * said it held, and resend everything from SND.UNA. */
-	ranges_init(&c->sacked);
+	ranges_clear(&c->sacked, c->host->alloc);
 	c->high_rxt = c->snd_una;
 	tcp_trace_cc(c, UTCP_CC_TIMEOUT, now);
 }
@@ -205,8 +205,7 @@ static void on_persist(struct tcp_conn *c, utcp_time_us now)
  * outstanding (MUST-26); give up after keep_cnt unanswered probes. */
 static void on_keepalive(struct tcp_conn *c, utcp_time_us now)
 {
-	if (!c->p.keepalive ||
-	    (c->state != UTCP_ESTABLISHED && c->state != UTCP_CLOSE_WAIT))
+	if (!c->p.keepalive || !tcp_state_keepalive(c->state))
 		return;
 	if (tcp_flight(c) > 0 || unsent_bytes(c) > 0) {
 		tcp_timer_arm(c, UTCP_TIMER_KEEPALIVE, now + c->p.keep_idle);

@@ -174,7 +174,7 @@ void tcp_user_shutdown_rd(struct tcp_conn *c, utcp_time_us now)
 	(void)now;
 	c->rd_shut = true;
 	ring_consume(&c->rcvbuf, c->rcvbuf.len); /* LESSONS L5: discarded */
-	ranges_init(&c->ooo);
+	ranges_clear(&c->ooo, c->host->alloc);
 	c->has_ooo_fin = false;
 	c->host->ops->wake(c, UTCP_POLLIN);
 }
@@ -271,8 +271,7 @@ int tcp_at_mark(const struct tcp_conn *c)
 
 void tcp_keepalive_changed(struct tcp_conn *c, utcp_time_us now)
 {
-	bool live = c->state == UTCP_ESTABLISHED || c->state == UTCP_CLOSE_WAIT;
-	if (!c->p.keepalive || !live) {
+	if (!c->p.keepalive || !tcp_state_keepalive(c->state)) {
 		tcp_timer_stop(c, UTCP_TIMER_KEEPALIVE);
 		return;
 	}

@@ -1,7 +1,7 @@
 /*
- * A fixed set of disjoint sequence ranges: the receiver's record of
- * out-of-order data (RFC 9293 3.10.7.4: segments beyond RCV.NXT are held
- * for later) and the source of its SACK blocks (RFC 2018 4).
+ * A set of disjoint sequence ranges: the receiver's record of out-of-order
+ * data (RFC 9293 3.10.7.4: segments beyond RCV.NXT are held for later), the
+ * source of its SACK blocks (RFC 2018 4), and the sender's scoreboard.
  *
  * Ranges are kept sorted in sequence space, with gaps between them: two
  * ranges that touch are one range. All comparisons go through seq.h, so
@@ -22,14 +22,50 @@ static void remove_span(struct ranges *q, unsigned from, unsigned to)
 	if (gone == 0)
 		return;
 	memmove(&q->r[from], &q->r[to], (q->n - to) * sizeof(q->r[0]));
-	q->n = (uint8_t)(q->n - gone);
+	q->n -= gone;
 	if (q->last >= (int)from && q->last < (int)to)
 		q->last = -1;
 	else if (q->last >= (int)to)
-		q->last = (int8_t)(q->last - (int)gone);
+		q->last -= (int32_t)gone;
 }
 
-int ranges_add(struct ranges *q, uint32_t start, uint32_t end)
+/* Room for one more range: double the array (moving it to the heap).
+ * Returns 0 or -1. */
+static int grow(struct ranges *q, struct ualloc *a)
+{
+	if (q->cap >= RANGES_LIMIT || !a)
+		return -1;
+	uint32_t cap = q->cap * 2 < RANGES_LIMIT ? q->cap * 2 : RANGES_LIMIT;
+	struct range *r = ualloc_alloc(a, cap * sizeof(*r));
+	if (!r)
+		return -1;
+	memcpy(r, q->r, q->n * sizeof(*r));
+	if (q->r != q->inl)
+		ualloc_free(a, q->r, q->cap * sizeof(*r));
+	q->r = r;
+	q->cap = cap;
+	return 0;
+}
+
+void ranges_clear(struct ranges *q, struct ualloc *a)
+{
+	if (q->r != q->inl)
+		ualloc_free(a, q->r, q->cap * sizeof(*q->r));
+	ranges_init(q);
+}
+
+void ranges_shrink(struct ranges *q, struct ualloc *a)
+{
+	if (q->r == q->inl || q->n > RANGES_INLINE)
+		return;
+	struct range *heap = q->r;
+	memcpy(q->inl, heap, q->n * sizeof(*heap));
+	ualloc_free(a, heap, q->cap * sizeof(*heap));
+	q->r = q->inl;
+	q->cap = RANGES_INLINE;
+}
+
+int ranges_add(struct ranges *q, struct ualloc *a, uint32_t start, uint32_t end)
 {
 	assert(seq_lt(start, end));
 	/* i: the first range that ends at or after start (ranges before it
@@ -45,7 +81,7 @@ int ranges_add(struct ranges *q, uint32_t start, uint32_t end)
 
 	if (i == j) {
 		/* A new range between i - 1 and i. */
-		if (q->n == RANGES_MAX)
+		if (q->n == q->cap && grow(q, a) != 0)
 			return -1;
 		memmove(&q->r[i + 1], &q->r[i], (q->n - i) * sizeof(q->r[0]));
 		q->n++;
@@ -58,7 +94,7 @@ int ranges_add(struct ranges *q, uint32_t start, uint32_t end)
 	}
 	q->r[i].start = start;
 	q->r[i].end = end;
-	q->last = (int8_t)i;
+	q->last = (int32_t)i;
 	return 0;
 }
 
