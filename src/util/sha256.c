@@ -3,6 +3,12 @@
 
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SHA256_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
+
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
 	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
@@ -55,6 +61,68 @@ static void compress(uint32_t h[8], const uint8_t *p)
 	h[7] += k;
 }
 
+#ifdef SHA256_X86
+/* The same rounds with the SHA extensions (SHA-NI): the state lives in two
+ * registers, ABEF and CDGH, as sha256rnds2 wants it; each sha256rnds2 does
+ * two rounds; sha256msg1/msg2 extend the message schedule four words at a
+ * time (W[t-16] + s0(W[t-15]) first, then + W[t-7] and s1(W[t-2])). */
+__attribute__((target("sha,sse4.1,ssse3"))) static void compress_x86(uint32_t h[8],
+								   const uint8_t *p,
+								   size_t blocks)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bll, 0x0405060700010203ll);
+	__m128i dcba = _mm_loadu_si128((const __m128i *)&h[0]);
+	__m128i hgfe = _mm_loadu_si128((const __m128i *)&h[4]);
+	__m128i cdab = _mm_shuffle_epi32(dcba, 0xb1);
+	__m128i efgh = _mm_shuffle_epi32(hgfe, 0x1b);
+	__m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+	__m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xf0);
+	for (; blocks; blocks--, p += 64) {
+		__m128i abef0 = abef, cdgh0 = cdgh, w[4];
+		for (int g = 0; g < 16; g++) {
+			__m128i *m = &w[g & 3];
+			if (g < 4) {
+				*m = _mm_shuffle_epi8(
+					_mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
+			} else {
+				__m128i t = _mm_sha256msg1_epu32(*m, w[(g + 1) & 3]);
+				t = _mm_add_epi32(t, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+				*m = _mm_sha256msg2_epu32(t, w[(g + 3) & 3]);
+			}
+			__m128i wk = _mm_add_epi32(*m, _mm_loadu_si128((const __m128i *)&K[4 * g]));
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0e));
+		}
+		abef = _mm_add_epi32(abef, abef0);
+		cdgh = _mm_add_epi32(cdgh, cdgh0);
+	}
+	__m128i feba = _mm_shuffle_epi32(abef, 0x1b);
+	__m128i dchg = _mm_shuffle_epi32(cdgh, 0xb1);
+	_mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(feba, dchg, 0xf0));
+	_mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+static bool cpu_has_sha(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)); /* SHA */
+}
+#endif
+
+static void compress_blocks(struct sha256 *c, const uint8_t *p, size_t blocks)
+{
+#ifdef SHA256_X86
+	if (c->hw) {
+		compress_x86(c->h, p, blocks);
+		return;
+	}
+#endif
+	for (; blocks; blocks--, p += 64)
+		compress(c->h, p);
+}
+
 void sha256_init(struct sha256 *c)
 {
 	static const uint32_t h0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -62,6 +130,11 @@ void sha256_init(struct sha256 *c)
 	memcpy(c->h, h0, sizeof(h0));
 	c->bytes = 0;
 	c->fill = 0;
+#ifdef SHA256_X86
+	c->hw = cpu_has_sha();
+#else
+	c->hw = false;
+#endif
 }
 
 void sha256_update(struct sha256 *c, const void *data, size_t len)
@@ -76,11 +149,12 @@ void sha256_update(struct sha256 *c, const void *data, size_t len)
 		len -= n;
 		if (c->fill < 64)
 			return;
-		compress(c->h, c->block);
+		compress_blocks(c, c->block, 1);
 		c->fill = 0;
 	}
-	for (; len >= 64; p += 64, len -= 64)
-		compress(c->h, p);
+	compress_blocks(c, p, len / 64);
+	p += len - len % 64;
+	len %= 64;
 	memcpy(c->block, p, len);
 	c->fill = len;
 }

@@ -5,6 +5,7 @@
 #ifndef UTCP_UTIL_SHA256_H
 #define UTCP_UTIL_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,8 +16,11 @@ struct sha256 {
 	uint64_t bytes;    /* message length so far */
 	uint8_t block[64]; /* a partial block */
 	size_t fill;       /* bytes in block */
+	bool hw;           /* the CPU's SHA instructions (x86 SHA-NI) are used */
 };
 
+/* Uses the CPU's SHA instructions when it has them (set c->hw = false
+ * after init to compare with the portable code). */
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t len);
 void sha256_final(struct sha256 *c, uint8_t out[SHA256_LEN]);
