@@ -119,9 +119,9 @@ static void print_conn(const char *line, bool info)
 	if (!info || !strcmp(st, "LISTEN"))
 		return;
 	char cc[16], mss[16], rmss[16], cwnd[16], ssth[16], srtt[16], rttvar[16], rto[16];
-	char rt[16], to[16], fr[16], sw[16], rw[16], un[16], bo[16];
+	char rt[16], to[16], fr[16], sw[16], rw[16], un[16], bo[16], ecn[16];
 	printf("\t cc:%s mss:%s rcvmss:%s cwnd:%s ssthresh:%s rtt:%.3f/%.3f rto:%.0f "
-	       "retrans:%s/%s fast_retrans:%s backoff:%s snd_wnd:%s rcv_wnd:%s unacked:%s\n",
+	       "retrans:%s/%s fast_retrans:%s backoff:%s snd_wnd:%s rcv_wnd:%s unacked:%s%s\n",
 	       field(line, "cc", cc, sizeof(cc)), field(line, "snd_mss", mss, sizeof(mss)),
 	       field(line, "rcv_mss", rmss, sizeof(rmss)), field(line, "cwnd", cwnd, sizeof(cwnd)),
 	       field(line, "ssthresh", ssth, sizeof(ssth)),
@@ -130,7 +130,8 @@ static void print_conn(const char *line, bool info)
 	       ms_of(field(line, "rto_us", rto, sizeof(rto))), field(line, "retrans", rt, sizeof(rt)),
 	       field(line, "timeouts", to, sizeof(to)), field(line, "fast_retrans", fr, sizeof(fr)),
 	       field(line, "backoff", bo, sizeof(bo)), field(line, "snd_wnd", sw, sizeof(sw)),
-	       field(line, "rcv_wnd", rw, sizeof(rw)), field(line, "unacked", un, sizeof(un)));
+	       field(line, "rcv_wnd", rw, sizeof(rw)), field(line, "unacked", un, sizeof(un)),
+	       strcmp(field(line, "ecn", ecn, sizeof(ecn)), "1") ? "" : " ecn");
 }
 
 static int show(enum netstat_mode mode, char *answer)

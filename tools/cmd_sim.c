@@ -34,6 +34,12 @@ static const char sim_help[] =
 	"  --seed N         random seed (default 1)\n"
 	"  --cc NAME        congestion control: reno, textbook or fixed (default reno)\n"
 	"  --mss N          segment size; the link MTU becomes N + 40 (default 1460)\n"
+	"  --ecn            ECN (RFC 3168): the client asks for it, the server accepts,\n"
+	"                   and each queue marks CE from --mark packets (default: a fifth\n"
+	"                   of --queue, at least 1; 20 with no queue limit)\n"
+	"  --mark N         ECN marking threshold, packets: an ECN-capable packet that\n"
+	"                   finds N or more queued is marked CE (0: never, the default\n"
+	"                   without --ecn)\n"
 	"  --window SIZE    socket buffers at both ends (default 4MiB)\n"
 	"  --limit DURATION give up after this much virtual time (default 1h)\n"
 	"  --pcap FILE      capture the client's link (both directions) to FILE\n"
@@ -51,12 +57,13 @@ struct sim_opts {
 	uint32_t queue, mss;
 	double loss;
 	const char *cc, *pcap, *trace;
-	bool json;
+	bool json, ecn, has_mark;
+	uint32_t mark;
 };
 
 static bool sim_needs_value(const char *name)
 {
-	return strcmp(name, "json") != 0 && strcmp(name, "help") != 0;
+	return strcmp(name, "json") != 0 && strcmp(name, "help") != 0 && strcmp(name, "ecn") != 0;
 }
 
 static void sim_parse(int argc, char **argv, struct sim_opts *o)
@@ -100,6 +107,12 @@ static void sim_parse(int argc, char **argv, struct sim_opts *o)
 			o->trace = v;
 		else if (!strcmp(name, "json"))
 			o->json = true;
+		else if (!strcmp(name, "ecn"))
+			o->ecn = true;
+		else if (!strcmp(name, "mark")) {
+			o->mark = (uint32_t)parse_uint(name, v, 0, 1000000);
+			o->has_mark = true;
+		}
 		else
 			args_usage_error("unknown option '--%s'", name);
 	}
@@ -107,6 +120,8 @@ static void sim_parse(int argc, char **argv, struct sim_opts *o)
 		args_usage_error("bad value for --window: expected 256 bytes to 1GiB");
 	if (!tool_cc_known(o->cc))
 		args_usage_error("unknown congestion control '%s' for --cc (reno, textbook, fixed)", o->cc);
+	if (o->ecn && !o->has_mark)
+		o->mark = o->queue ? (o->queue / 5 ? o->queue / 5 : 1) : 20;
 }
 
 /* The run: world, two hosts, a listener, the transfer. */
@@ -116,6 +131,7 @@ struct sim_run {
 	struct bulk_end client, server;
 	struct bulk_host host[2];
 	struct tool_trace trace[2];
+	int ch[2]; /* client -> server, server -> client */
 };
 
 static bool transfer_done(void *ctx)
@@ -135,12 +151,15 @@ static int sim_setup(struct sim_run *r, const struct sim_opts *o, FILE *trace)
 	utcp_stack_config_default(&cfg);
 	cfg.cc = o->cc;
 	cfg.sndbuf = cfg.rcvbuf = (uint32_t)o->window;
+	/* --ecn: the client asks (net.ipv4.tcp_ecn = 1); the server accepts
+	 * either way (the default, 2); without it neither uses ECN. */
 	const char *names[2] = {"client", "server"};
 	uint32_t addrs[2] = {utcp_ipv4(10, 0, 0, 1), utcp_ipv4(10, 0, 0, 2)};
 	for (int i = 0; i < 2; i++) {
 		r->host[i] = (struct bulk_host){.listen_fd = -1};
 		cfg.on_event = bulk_on_event;
 		cfg.event_ctx = &r->host[i];
+		cfg.ecn = i == 0 ? (o->ecn ? UTCP_ECN_ON : UTCP_ECN_ACCEPT) : UTCP_ECN_ACCEPT;
 		if (trace) {
 			r->trace[i] = (struct tool_trace){.f = trace, .host = names[i]};
 			cfg.trace = tool_trace_write;
@@ -152,8 +171,9 @@ static int sim_setup(struct sim_run *r, const struct sim_opts *o, FILE *trace)
 			return r->node[i];
 	}
 	struct utcp_sim_channel_config ch = {.delay = o->rtt / 2, .rate_bps = o->rate,
-					     .queue_pkts = o->queue, .loss = o->loss};
-	int err = utcp_sim_connect(r->w, r->node[0], r->node[1], &ch, &ch, NULL, NULL);
+					     .queue_pkts = o->queue, .loss = o->loss,
+					     .ecn_mark_pkts = o->mark};
+	int err = utcp_sim_connect(r->w, r->node[0], r->node[1], &ch, &ch, &r->ch[0], &r->ch[1]);
 	if (err)
 		return err;
 	if (o->pcap && (err = utcp_sim_capture_node(r->w, r->node[0], o->pcap)) != 0) {
@@ -208,13 +228,25 @@ static void sim_report(struct sim_run *r, const struct sim_opts *o, bool done)
 	double mbps = secs > 0 ? r->server.received * 8.0 / secs / 1e6 : 0;
 	const char *cst = utcp_state_name(conn_state(utcp_sim_stack(r->w, r->node[0])));
 	const char *sst = utcp_state_name(conn_state(utcp_sim_stack(r->w, r->node[1])));
+	/* The network's side: packets the queues dropped or marked CE. */
+	uint64_t qdrops = 0, marks = 0;
+	for (int i = 0; i < 2; i++) {
+		struct utcp_sim_channel_stats cs;
+		if (utcp_sim_channel_stats(r->w, r->ch[i], &cs) == 0) {
+			qdrops += cs.drop_queue;
+			marks += cs.ce_marked;
+		}
+	}
+	bool ecn = st.tcp_ecn_negotiated > 0;
 	if (o->json) {
 		printf("{\"bytes\":%" PRIu64 ",\"verified\":%s,\"sim_seconds\":%.6f,"
 		       "\"goodput_mbps\":%.3f,\"retransmits\":%" PRIu64 ",\"timeouts\":%" PRIu64
 		       ",\"fast_retransmits\":%" PRIu64 ",\"client_state\":\"%s\","
-		       "\"server_state\":\"%s\"}\n",
+		       "\"server_state\":\"%s\",\"ecn\":%s,\"queue_drops\":%" PRIu64
+		       ",\"ce_marks\":%" PRIu64 ",\"ecn_reductions\":%" PRIu64 "}\n",
 		       r->server.received, verified ? "true" : "false", secs, mbps,
-		       st.tcp_retransmit, st.tcp_timeout, st.tcp_fast_retransmit, cst, sst);
+		       st.tcp_retransmit, st.tcp_timeout, st.tcp_fast_retransmit, cst, sst,
+		       ecn ? "true" : "false", qdrops, marks, st.tcp_ecn_cwnd_reductions);
 		return;
 	}
 	char b[32];
@@ -228,6 +260,10 @@ static void sim_report(struct sim_run *r, const struct sim_opts *o, bool done)
 	printf("fast_retransmits  %" PRIu64 "\n", st.tcp_fast_retransmit);
 	printf("client_state      %s\n", cst);
 	printf("server_state      %s\n", sst);
+	printf("ecn               %s\n", ecn ? "yes" : "no");
+	printf("queue_drops       %" PRIu64 "\n", qdrops);
+	printf("ce_marks          %" PRIu64 "\n", marks);
+	printf("ecn_reductions    %" PRIu64 "\n", st.tcp_ecn_cwnd_reductions);
 	if (!done)
 		printf("(the transfer did not finish within --limit)\n");
 	else if (r->server.error || r->client.error)

@@ -49,12 +49,12 @@ static void conn_line(void *ctx, const struct utcp_conn_summary *c)
 		"conn state=%s recv_q=%u send_q=%u local=%s peer=%s id=%u fd=%d cwnd=%u "
 		"ssthresh=%u srtt_us=%u rttvar_us=%u rto_us=%u snd_mss=%u rcv_mss=%u snd_wnd=%u "
 		"rcv_wnd=%u unacked=%u retrans=%u timeouts=%u fast_retrans=%u backoff=%u "
-		"snd_wscale=%u rcv_wscale=%u cc=%s\n",
+		"snd_wscale=%u rcv_wscale=%u cc=%s ecn=%d\n",
 		utcp_state_name(c->state), c->recv_q, c->send_q, local, peer, i->conn_id, c->fd,
 		i->cwnd, i->ssthresh, i->srtt_us, i->rttvar_us, i->rto_us, i->snd_mss, i->rcv_mss,
 		i->snd_wnd, i->rcv_wnd, i->unacked, i->retransmits, i->timeouts,
 		i->fast_retransmits, i->backoff, i->snd_wscale, i->rcv_wscale,
-		i->cc[0] ? i->cc : "-");
+		i->cc[0] ? i->cc : "-", i->ecn);
 }
 
 static void stat_line(void *ctx, const char *name, const char *desc, uint64_t value)

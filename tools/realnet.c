@@ -18,7 +18,9 @@ const char realnet_help[] =
 	"  --gw A           next hop for addresses off the subnet (default: none)\n"
 	"  --pcap FILE      capture what crosses the device (Ethernet or raw IPv4)\n"
 	"  --ctl PATH       answer `utcp netstat --ctl PATH` on this Unix socket\n"
-	"  --msl DURATION   maximum segment lifetime: TIME_WAIT lasts 2*MSL (default 30s)\n";
+	"  --msl DURATION   maximum segment lifetime: TIME_WAIT lasts 2*MSL (default 30s)\n"
+	"  --ecn N          ECN (RFC 3168), as Linux's net.ipv4.tcp_ecn: 1 ask for it and\n"
+	"                   accept it, 2 accept it when asked (default), 0 off\n";
 
 const char *realnet_errtext(int err)
 {
@@ -31,7 +33,7 @@ const char *realnet_errtext(int err)
 
 bool realnet_needs_value(const char *name)
 {
-	static const char *const names[] = {"tap", "tun", "addr", "gw", "pcap", "ctl", "msl"};
+	static const char *const names[] = {"tap", "tun", "addr", "gw", "pcap", "ctl", "msl", "ecn"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(name, names[i]))
 			return true;
@@ -79,6 +81,9 @@ bool realnet_option(struct realnet_opts *o, const char *name, const char *v)
 		o->msl = parse_duration(name, v);
 		if (o->msl == 0)
 			args_usage_error("--msl must be more than 0");
+	} else if (!strcmp(name, "ecn")) {
+		o->ecn = (uint8_t)parse_uint(name, v, UTCP_ECN_OFF, UTCP_ECN_ACCEPT);
+		o->have_ecn = true;
 	} else {
 		return false;
 	}
@@ -122,9 +127,17 @@ static int make_stack(struct realnet *r, const struct realnet_opts *o, utcp_even
 		return -errno;
 	if (o->msl)
 		cfg.msl = o->msl;
+	if (o->have_ecn)
+		cfg.ecn = o->ecn;
 	cfg.on_event = on_event;
 	cfg.event_ctx = ctx;
-	return utcp_stack_new(&cfg, &r->stack);
+	int err = utcp_stack_new(&cfg, &r->stack);
+	/* The stack's clock starts at 0: bring it to the loop's now before
+	 * anything is armed (ARP, a SYN), or the first poll would find every
+	 * timer long overdue and resend at once. */
+	if (!err)
+		utcp_stack_poll(r->stack, loop_now());
+	return err;
 }
 
 int realnet_start(struct realnet *r, const struct realnet_opts *o, utcp_event_fn on_event,

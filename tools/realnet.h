@@ -1,6 +1,7 @@
 /*
  * What `utcp serve`, `connect` and `get` share: the options that put a
- * stack on a real link (--tap/--tun, --addr, --gw, --pcap, --ctl, --msl),
+ * stack on a real link (--tap/--tun, --addr, --gw, --pcap, --ctl, --msl,
+ * --ecn),
  * and starting it: the device, the stack with a random secret, the
  * interface, the event loop, the capture, the control socket, and SIGINT/
  * SIGTERM ending the loop so that captures are complete.
@@ -25,6 +26,8 @@ struct realnet_opts {
 	uint32_t gateway;
 	const char *pcap, *ctl;
 	utcp_time_us msl;     /* 0: the stack's default */
+	uint8_t ecn;          /* UTCP_ECN_*, as net.ipv4.tcp_ecn */
+	bool have_ecn;        /* else the stack's default (accept) */
 };
 
 /* Help lines for these options. */

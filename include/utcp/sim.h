@@ -3,7 +3,8 @@
  *
  * A world holds nodes and one-way channels between them. A host node owns a
  * utcp stack with a single interface; a router node forwards IPv4 datagrams
- * by its routes. A channel models a link direction: a drop-tail queue, a
+ * by its routes. A channel models a link direction: a drop-tail queue
+ * (which may mark ECN-capable packets CE above a threshold), a
  * serialisation rate, a propagation delay, and faults drawn from random
  * streams derived from the world's seed, one per channel (loss, duplication,
  * reordering), or scripted ("drop the 3rd
@@ -68,6 +69,10 @@ struct utcp_sim_channel_config {
 	double reorder;        /* probability a packet is held back ... */
 	utcp_time_us reorder_delay; /* ... by this much extra delay */
 	uint16_t mtu;          /* larger packets are dropped; 0 = no limit */
+	uint32_t ecn_mark_pkts; /* ECN marking (RFC 3168 5): an ECT packet that
+				 * finds at least this many packets queued is
+				 * marked CE (and queued); 0 = never. Not-ECT
+				 * packets only meet the drop-tail limit. */
 };
 
 /* Connect nodes a and b with two channels (a->b uses ab, b->a uses ba;
@@ -121,6 +126,7 @@ struct utcp_sim_channel_stats {
 	uint64_t delivered_pkts, delivered_bytes;
 	uint64_t drop_queue, drop_random, drop_scripted, drop_mtu;
 	uint64_t duplicated, reordered;
+	uint64_t ce_marked;      /* ECT packets marked CE (ecn_mark_pkts) */
 	uint32_t queue_max_pkts; /* high-water mark of the queue */
 };
 int utcp_sim_channel_stats(const struct utcp_sim *w, int ch,

@@ -105,13 +105,15 @@ enum {
 	UTCP_UTCP_SSTHRESH,       /* uint32_t bytes: initial ssthresh */
 	UTCP_UTCP_INITIAL_WINDOW, /* uint32_t segments: initial cwnd */
 	UTCP_UTCP_TTL,            /* int: IP TTL of outgoing segments (MUST-49) */
-	UTCP_UTCP_TOS,            /* int: IP DSCP/TOS byte (MUST-48) */
+	UTCP_UTCP_TOS,            /* int: IP DSCP/TOS byte (MUST-48); its two ECN
+				   * bits are TCP's (RFC 3168 5), not sent as given */
 	UTCP_UTCP_MSL,            /* uint64_t us: MSL of this connection */
 	UTCP_UTCP_SOFT_ERROR,     /* int, read-only: last soft error (ICMP), cleared */
 	UTCP_UTCP_SOFT_ERRORS,    /* int: report soft errors (SHLD-20; default 1) */
 	UTCP_UTCP_SACK,           /* int: offer/accept SACK on the next handshake */
 	UTCP_UTCP_SOURCE_ROUTE,   /* struct utcp_source_route: before connect() (MUST-51) */
 	UTCP_UTCP_TIMESTAMPS,     /* int: offer/accept timestamps on the next handshake */
+	UTCP_UTCP_ECN,            /* int: UTCP_ECN_OFF/ON/ACCEPT for the next handshake */
 };
 
 /* An IP source route for an active open (RFC 791 3.1, RFC 9293 3.9.2.1):
@@ -146,6 +148,7 @@ struct utcp_tcp_info {
 	uint32_t backoff;      /* consecutive RTO backoffs now */
 	uint8_t snd_wscale, rcv_wscale;
 	bool in_recovery;
+	bool ecn;              /* ECN negotiated (RFC 3168 6.1.1) */
 	bool urgent_pending;   /* urgent data not yet read */
 	uint32_t urgent_bytes; /* bytes up to and including the urgent mark */
 	char cc[16];

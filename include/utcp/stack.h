@@ -101,6 +101,10 @@ struct utcp_stack_config {
 				     * dropped, as RFC 7126 advises */
 	bool sack;                  /* offer and accept SACK (RFC 2018); default on */
 	bool timestamps;            /* offer and accept timestamps (RFC 7323); default on */
+	uint8_t ecn;                /* ECN (RFC 3168), as Linux's net.ipv4.tcp_ecn:
+				     * UTCP_ECN_OFF, UTCP_ECN_ON (request it on
+				     * active opens, accept it), or UTCP_ECN_ACCEPT
+				     * (accept it when the peer asks; the default) */
 	const char *cc;             /* default congestion control: "reno" */
 
 	utcp_trace_fn trace; /* may be NULL */
@@ -109,6 +113,9 @@ struct utcp_stack_config {
 	void *event_ctx;
 	struct utcp_allocator allocator;
 };
+
+/* The ECN settings of utcp_stack_config.ecn and UTCP_UTCP_ECN. */
+enum { UTCP_ECN_OFF = 0, UTCP_ECN_ON = 1, UTCP_ECN_ACCEPT = 2 };
 
 /* True when `name` is a congestion-control algorithm utcp has ("reno",
  * "textbook", "fixed"). */
@@ -213,6 +220,9 @@ size_t utcp_stack_mem_in_use(const struct utcp_stack *s);
 	X(tcp_retransmit, "segments retransmitted")                          \
 	X(tcp_timeout, "retransmission timeouts")                            \
 	X(tcp_fast_retransmit, "fast retransmits")                           \
+	X(tcp_ecn_negotiated, "connections that negotiated ECN (RFC 3168)")  \
+	X(tcp_ecn_ce_received, "data segments received marked CE")          \
+	X(tcp_ecn_cwnd_reductions, "congestion window reductions for ECN-Echo") \
 	X(tcp_zero_window_probe, "zero-window probes sent")                  \
 	X(tcp_keepalive_probe, "keep-alive probes sent")                     \
 	X(tcp_conn_timeout, "connections dropped after retries")             \

@@ -69,6 +69,8 @@ struct utcp_trace_seg {
 	uint32_t len; /* payload bytes */
 	struct utcp_tcp_opts opts;
 	bool retransmit; /* outgoing: this sequence range was sent before */
+	uint8_t ecn;     /* the IP header's ECN field (RFC 3168 5): 0 Not-ECT,
+			  * 1 ECT(1), 2 ECT(0), 3 CE */
 };
 
 enum utcp_trace_type {
@@ -105,6 +107,7 @@ enum utcp_cc_event {
 	UTCP_CC_RECOVERY_EXIT,
 	UTCP_CC_TIMEOUT,
 	UTCP_CC_IDLE_RESTART,
+	UTCP_CC_ECN_ECE,      /* RFC 3168 6.1.2: an ACK with ECN-Echo */
 };
 const char *utcp_cc_event_name(enum utcp_cc_event e);
 

@@ -214,7 +214,7 @@ static int do_connect(struct utcp_stack *s, struct usock *u, const struct utcp_s
 	u->tcp.laddr = laddr; /* MUST-45: used from now on */
 	u->tcp.raddr = a->addr;
 	u->tcp.rport = a->port;
-	u->tcp.route_mss = (uint16_t)(ifc->mtu - 40 - route_opt_len(u));
+	u->tcp.route_mss = route_mss(u, ifc);
 	int r = conn_table_insert(s, u);
 	if (r)
 		return r;

@@ -189,6 +189,11 @@ static int set_utcp_level(struct usock *u, int name, const void *val, size_t len
 			return -EINVAL;
 		memcpy(&p->msl, val, sizeof(p->msl));
 		return 0;
+	case UTCP_UTCP_ECN:
+		if (get_int(val, len, &v) != 0 || v < UTCP_ECN_OFF || v > UTCP_ECN_ACCEPT)
+			return -EINVAL;
+		p->ecn = (uint8_t)v; /* for the next handshake, like SACK */
+		return 0;
 	case UTCP_UTCP_SOFT_ERRORS:
 	case UTCP_UTCP_SACK:
 	case UTCP_UTCP_TIMESTAMPS:
@@ -330,6 +335,8 @@ static int get_utcp_level(struct usock *u, int name, void *val, size_t *len)
 		return put_int(val, len, p->sack);
 	case UTCP_UTCP_TIMESTAMPS:
 		return put_int(val, len, p->timestamps);
+	case UTCP_UTCP_ECN:
+		return put_int(val, len, p->ecn);
 	default:
 		return -ENOPROTOOPT;
 	}

@@ -7,13 +7,18 @@
  * queue. A packet that survives waits for the transmitter, is serialised at
  * the channel's rate, propagates for its delay (plus the reorder delay when
  * the reorder draw says so) and arrives as an event at the far node; a
- * duplicate draw schedules a second copy at the same time.
+ * duplicate draw schedules a second copy at the same time. With a marking
+ * threshold, an ECN-capable packet that finds the queue that long is
+ * queued marked CE (RFC 3168 section 5: a step marker, as DCTCP's K)
+ * where a Not-ECT one waits, or is dropped, unmarked.
  *
  * Each channel draws from its own random stream, and only for faults whose
  * probability is non-zero: the loss pattern on one channel depends on the
  * seed and that channel's own traffic, nothing else.
  */
 #include "sim/sim_internal.h"
+
+#include "wire/ipv4.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -244,10 +249,11 @@ static utcp_time_us tx_time_us(uint64_t rate_bps, size_t len)
 	return bit_us / rate_bps + (bit_us % rate_bps != 0);
 }
 
-/* Schedule a copy of pkt to reach the far end of c at `at`.
+/* Schedule a copy of pkt to reach the far end of c at `at`, marked CE
+ * when `ce` (the copy: the sender's packet is not ours to change).
  * Returns 0 or -ENOMEM. */
 static int schedule_arrival(struct utcp_sim *w, const struct sim_channel *c, utcp_time_us at,
-			    const uint8_t *pkt, size_t len)
+			    const uint8_t *pkt, size_t len, bool ce)
 {
 	struct sim_event *ev = sim_event_get(w);
 	if (!ev)
@@ -260,7 +266,20 @@ static int schedule_arrival(struct utcp_sim *w, const struct sim_channel *c, utc
 		sim_event_put(w, ev);
 		return -ENOMEM;
 	}
+	if (ce)
+		(void)ipv4_mark_ce(ev->buf->data, len);
 	return 0;
+}
+
+/* Would the queue mark this packet: ECT, and at least ecn_mark_pkts
+ * packets ahead of it? (A CE packet stays CE; Not-ECT is never marked.) */
+static bool queue_marks(const struct sim_channel *c, const uint8_t *pkt, size_t len)
+{
+	if (!c->cfg.ecn_mark_pkts || c->q_len < c->cfg.ecn_mark_pkts || len < 20 ||
+	    (pkt[0] >> 4) != 4)
+		return false;
+	enum ipv4_ecn e = ipv4_ecn_of(pkt[1]);
+	return e == IPV4_ECN_ECT0 || e == IPV4_ECN_ECT1;
 }
 
 /*
@@ -298,22 +317,24 @@ int sim_channel_send(struct utcp_sim *w, int ch, const uint8_t *pkt, size_t len)
 	if (queue_reserve(c) < 0)
 		return -ENOMEM;
 
+	bool ce = queue_marks(c, pkt, len);
 	utcp_time_us start = c->tx_free_at > w->now ? c->tx_free_at : w->now;
 	utcp_time_us depart = start + tx_time_us(c->cfg.rate_bps, len);
 	utcp_time_us arrive = depart + c->cfg.delay;
 	bool late = sim_rng_chance(&c->rng, c->cfg.reorder);
 	if (late)
 		arrive += c->cfg.reorder_delay;
-	int err = schedule_arrival(w, c, arrive, pkt, len);
+	int err = schedule_arrival(w, c, arrive, pkt, len, ce);
 	if (err)
 		return err;
 	queue_push(c, depart, (uint32_t)len);
 	c->tx_free_at = depart;
 	c->st.reordered += late;
+	c->st.ce_marked += ce;
 
 	/* The copy arrives with the original and takes no queue space. */
 	if (sim_rng_chance(&c->rng, c->cfg.duplicate) &&
-	    schedule_arrival(w, c, arrive, pkt, len) == 0)
+	    schedule_arrival(w, c, arrive, pkt, len, ce) == 0)
 		c->st.duplicated++;
 	return 0;
 }

@@ -94,7 +94,7 @@ void ip_send_tcp(struct utcp_stack *s, const struct tcp_tx *tx, struct usock *u)
 	STAT(s, tcp_out);
 	if (s->cfg.trace)
 		trace_seg(s, UTCP_TR_SEG_OUT, u, &tx->h, tx->src, tx->dst, tx->len,
-			  tx->retransmit);
+			  tx->retransmit, ipv4_ecn_of(tx->tos));
 	link_send(s, ifc, ip_dst, pkt, total);
 }
 
@@ -193,7 +193,8 @@ static void ip_deliver(struct utcp_stack *s, const struct ipv4_hdr *h, const uin
 		IP_DROP(s, ip_drop_proto);
 		return;
 	}
-	tcp_demux(s, pkt + h->hdr_len, h->total_len - h->hdr_len, h->src, h->dst, srr);
+	tcp_demux(s, pkt + h->hdr_len, h->total_len - h->hdr_len, h->src, h->dst,
+		  ipv4_ecn_of(h->tos), srr);
 }
 
 void ip_input(struct utcp_stack *s, int iface, const uint8_t *pkt, size_t len)

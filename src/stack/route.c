@@ -18,6 +18,16 @@ size_t route_opt_len(const struct usock *u)
 	return ipv4_emit_srr(tmp, &u->route);
 }
 
+uint16_t route_mss(const struct usock *u, const struct iface *ifc)
+{
+	if (!ifc)
+		return 536; /* MUST-15's default */
+	size_t overhead = 40 + route_opt_len(u);
+	if (ifc->mtu < overhead + TCP_MIN_MSS)
+		return TCP_MIN_MSS;
+	return (uint16_t)(ifc->mtu - overhead);
+}
+
 void route_take_app(struct usock *u, uint32_t raddr)
 {
 	const struct utcp_source_route *r = &u->app_route;

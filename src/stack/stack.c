@@ -41,6 +41,7 @@ void utcp_stack_config_default(struct utcp_stack_config *cfg)
 	cfg->cc = "reno";
 	cfg->sack = true;
 	cfg->timestamps = true;
+	cfg->ecn = UTCP_ECN_ACCEPT; /* as Linux's default net.ipv4.tcp_ecn = 2 */
 	cfg->challenge_ack_limit = 1000;
 }
 
@@ -61,6 +62,8 @@ static int config_check(const struct utcp_stack_config *cfg)
 	if (cfg->delack >= UTCP_MS(500))
 		return -EINVAL;
 	if (cfg->sndbuf < 1 || cfg->rcvbuf < 1 || cfg->ttl == 0)
+		return -EINVAL;
+	if (cfg->ecn > UTCP_ECN_ACCEPT)
 		return -EINVAL;
 	return 0;
 }
@@ -89,6 +92,7 @@ void stack_default_params(const struct utcp_stack *s, struct tcp_params *p)
 	p->report_soft_errors = true;
 	p->sack = c->sack;
 	p->timestamps = c->timestamps;
+	p->ecn = c->ecn;
 	p->cc = tcp_cc_find(c->cc ? c->cc : "reno");
 }
 
@@ -364,9 +368,13 @@ static bool finished(const struct usock *u)
 void conn_sync(struct usock *u)
 {
 	struct utcp_stack *s = u->stack;
-	if (u->tcp.state == UTCP_CLOSED && u->hashed)
-		conn_table_remove(s, u); /* the four-tuple is free again, now */
-	if (u->tcp.state == UTCP_CLOSED && u->bucket && !u->bound)
+	/* Closed, or a listener's child fallen back to LISTEN: the four-tuple
+	 * is free again now, for the next segment of the same batch too. */
+	bool gone = u->tcp.state == UTCP_CLOSED ||
+		    (u->kind == USOCK_CONN && u->tcp.state == UTCP_LISTEN);
+	if (gone && u->hashed)
+		conn_table_remove(s, u);
+	if (gone && u->bucket && !u->bound)
 		port_detach(u);
 	if (u->out_queued)
 		return;

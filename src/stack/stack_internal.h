@@ -285,13 +285,18 @@ void icmp_input(struct utcp_stack *s, uint32_t src, uint32_t dst, const uint8_t 
 		size_t len);
 
 /* --- tcp_demux.c --- */
-/* srr: the datagram's completed source route, or NULL. */
+/* ecn: the datagram's ECN field (RFC 3168 5); srr: its completed source
+ * route, or NULL. */
 void tcp_demux(struct utcp_stack *s, const uint8_t *seg, size_t len, uint32_t src,
-	       uint32_t dst, const struct ipv4_srr *srr);
+	       uint32_t dst, uint8_t ecn, const struct ipv4_srr *srr);
 
 /* --- route.c --- */
 /* Bytes the connection's source route option takes in each datagram. */
 size_t route_opt_len(const struct usock *u);
+/* The route's MSS: the interface MTU less the IP and TCP headers and the
+ * source route option, but never under TCP_MIN_MSS (larger datagrams are
+ * then fragmented). */
+uint16_t route_mss(const struct usock *u, const struct iface *ifc);
 /* Take the return route of a received source route (SHLD-24: a later one
  * replaces an earlier one), unless the application chose one. Returns
  * false when it does not fit what the connection's MSS allowed for. */
@@ -302,7 +307,7 @@ void route_take_app(struct usock *u, uint32_t raddr);
 /* --- trace.c --- */
 void trace_seg(struct utcp_stack *s, enum utcp_trace_type type, struct usock *u,
 	       const struct tcp_hdr *h, uint32_t src, uint32_t dst, uint32_t len,
-	       bool retransmit);
+	       bool retransmit, uint8_t ecn);
 void trace_drop(struct utcp_stack *s, const char *reason, struct usock *u);
 extern const struct tcp_host_ops stack_tcp_ops;
 /* Take a child off its listener's queues (accepted, or gone). */

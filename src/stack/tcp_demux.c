@@ -87,7 +87,7 @@ static void listen_syn(struct usock *l, const struct tcp_seg *seg,
 	if (srr)
 		(void)route_take_received(c, srr, seg->src);
 	const struct iface *ifc = route_lookup(s, c->has_route ? c->route_hop : seg->src);
-	c->tcp.route_mss = (uint16_t)(ifc ? ifc->mtu - 40 - route_opt_len(c) : 536);
+	c->tcp.route_mss = route_mss(c, ifc);
 	if (port_attach(c, seg->h->dport, false) != 0 || conn_table_insert(s, c) != 0) {
 		usock_queue_free(c);
 		return;
@@ -137,40 +137,47 @@ static void listen_input(struct usock *l, const struct tcp_seg *seg,
 	TCP_DROP(s, tcp_drop_listen_bad);
 }
 
-/* A SYN may reopen a four-tuple in TIME_WAIT when it starts beyond what
- * the old connection received (RFC 1122 4.2.2.13), or, with timestamps,
- * when its timestamp is newer than the last one seen (RFC 6191: old
- * duplicates are then told apart by PAWS, whatever the sequence). */
-static bool time_wait_reopen(struct usock *u, const struct tcp_hdr *h)
+/* A SYN may reopen a four-tuple in TIME_WAIT for listener l (RFC 1122
+ * 4.2.2.13, RFC 6191 section 2): when the new incarnation would use
+ * timestamps (the SYN has them, l offers them) and the old one did, a
+ * newer timestamp, or the same one with a higher sequence number; else a
+ * sequence number beyond what the old connection received. */
+static bool time_wait_reopen(const struct usock *u, const struct usock *l,
+			     const struct tcp_hdr *h)
 {
 	const struct tcp_conn *c = &u->tcp;
 	if (c->state != UTCP_TIME_WAIT ||
 	    (h->flags & (UTCP_TH_SYN | UTCP_TH_ACK | UTCP_TH_RST)) != UTCP_TH_SYN)
 		return false;
-	if (c->ts_ok && h->opts.has_ts)
-		return (int32_t)(h->opts.ts_val - c->ts_recent) > 0;
+	if (c->ts_ok && h->opts.has_ts && l->tcp.p.timestamps) {
+		int32_t d = (int32_t)(h->opts.ts_val - c->ts_recent);
+		return d > 0 || (d == 0 && seq_gt(h->seq, c->rcv_nxt));
+	}
 	return seq_gt(h->seq, c->rcv_nxt);
 }
 
 void tcp_demux(struct utcp_stack *s, const uint8_t *p, size_t len, uint32_t src,
-	       uint32_t dst, const struct ipv4_srr *srr)
+	       uint32_t dst, uint8_t ecn, const struct ipv4_srr *srr)
 {
 	STAT(s, tcp_in);
 	struct tcp_hdr h;
 	if (!parse_segment(s, p, len, src, dst, &h))
 		return;
 	struct tcp_seg seg = {.h = &h, .data = p + h.hdr_len,
-			      .len = (uint32_t)(len - h.hdr_len), .src = src, .dst = dst};
+			      .len = (uint32_t)(len - h.hdr_len), .src = src, .dst = dst,
+			      .ecn = ecn};
 	struct usock *u = conn_table_lookup(s, dst, h.dport, src, h.sport);
-	if (u && time_wait_reopen(u, &h) &&
-	    listener_lookup(s, dst, h.dport, src, h.sport)) {
+	struct usock *tw_l = u && u->tcp.state == UTCP_TIME_WAIT
+				     ? listener_lookup(s, dst, h.dport, src, h.sport)
+				     : NULL;
+	if (tw_l && time_wait_reopen(u, tw_l, &h)) {
 		STAT(s, tcp_time_wait_reopen);
 		tcp_close_with(&u->tcp, 0);
 		conn_sync(u);
 		u = NULL;
 	}
 	if (s->cfg.trace)
-		trace_seg(s, UTCP_TR_SEG_IN, u, &h, src, dst, seg.len, false);
+		trace_seg(s, UTCP_TR_SEG_IN, u, &h, src, dst, seg.len, false, ecn);
 	if (u) {
 		if (u->tcp.state == UTCP_SYN_RCVD && u->listener && (h.flags & UTCP_TH_ACK) &&
 		    !(h.flags & UTCP_TH_RST) &&

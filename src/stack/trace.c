@@ -21,7 +21,7 @@ static void fill_conn(struct utcp_stack *s, struct usock *u, struct utcp_trace_e
 
 void trace_seg(struct utcp_stack *s, enum utcp_trace_type type, struct usock *u,
 	       const struct tcp_hdr *h, uint32_t src, uint32_t dst, uint32_t len,
-	       bool retransmit)
+	       bool retransmit, uint8_t ecn)
 {
 	struct utcp_trace_event ev;
 	memset(&ev, 0, sizeof(ev));
@@ -40,6 +40,7 @@ void trace_seg(struct utcp_stack *s, enum utcp_trace_type type, struct usock *u,
 	g->len = len;
 	g->opts = h->opts;
 	g->retransmit = retransmit;
+	g->ecn = ecn;
 	/* The window as its reader scales it (never in a SYN, RFC 7323 2.2). */
 	uint8_t shift = 0;
 	if (u && !(h->flags & UTCP_TH_SYN))

@@ -1,8 +1,8 @@
 /*
  * The ACK field of an incoming segment (RFC 9293 3.10.7.4 fifth): new data
  * acknowledged, RTT samples (RFC 6298, Karn's rule), duplicate ACKs, fast
- * retransmit and fast recovery (RFC 5681 3.2, NewReno RFC 6582), and the
- * send window update (SND.WL1/SND.WL2).
+ * retransmit and fast recovery (RFC 5681 3.2, NewReno RFC 6582), ECN-Echo
+ * (RFC 3168 6.1.2, in ecn.c), and the send window update (SND.WL1/SND.WL2).
  */
 #include "tcp/conn.h"
 #include "tcp/input.h"
@@ -93,8 +93,9 @@ static void recovery_ack(struct tcp_conn *c, const struct tcp_ack_info *ai,
 	tcp_trace_cc(c, UTCP_CC_PARTIAL_ACK, ai->now);
 }
 
-/* New data acknowledged: SND.UNA < SEG.ACK =< SND.NXT. */
-static void new_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
+/* New data acknowledged: SND.UNA < SEG.ACK =< SND.NXT. `grow`: false for
+ * an ECN-Echo ACK, which never opens the window (RFC 3168 6.1.2). */
+static void new_ack(struct tcp_conn *c, uint32_t ack, bool grow, utcp_time_us now)
 {
 	uint32_t flight = tcp_flight(c);
 	uint32_t buf_seq = tcp_snd_buf_seq(c);
@@ -131,7 +132,7 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 	uint32_t cwnd = c->cc.cwnd, ssthresh = c->cc.ssthresh;
 	if (c->in_recovery) {
 		recovery_ack(c, &ai, ack);
-	} else if (tcp_state_synchronized(c->state)) {
+	} else if (grow && tcp_state_synchronized(c->state)) {
 		c->cc_ops->on_ack(&c->cc, &ai);
 		cc_changed(c, cwnd, ssthresh, UTCP_CC_ACK, now);
 	}
@@ -175,7 +176,7 @@ static void dup_ack(struct tcp_conn *c, uint32_t ack, utcp_time_us now)
 	 * holds draw duplicate ACKs at exactly recover: those are no loss (4). */
 	if (c->dupacks != 3 || !seq_gt(ack, c->recover))
 		return;
-	cc->ssthresh = ops->ssthresh(cc, tcp_flight(c));
+	cc->ssthresh = tcp_ecn_loss_ssthresh(c);
 	c->recover = c->snd_max;
 	c->in_recovery = true;
 	c->partial_acks = 0;
@@ -208,7 +209,7 @@ static void enter_sack_recovery(struct tcp_conn *c, uint32_t ack, utcp_time_us n
 	if (c->dupacks < 3 && !lost)
 		return;
 	struct tcp_cc *cc = &c->cc;
-	cc->ssthresh = c->cc_ops->ssthresh(cc, tcp_flight(c));
+	cc->ssthresh = tcp_ecn_loss_ssthresh(c);
 	cc->cwnd = cc->ssthresh; /* RFC 6675 (4.2), unless the algorithm says */
 	if (c->cc_ops->enter_recovery)
 		c->cc_ops->enter_recovery(cc);
@@ -256,12 +257,16 @@ void tcp_process_ack(struct tcp_conn *c, const struct tcp_seg *seg,
 	(void)v;
 	uint32_t ack = seg->h->ack;
 	uint32_t new_wnd = (uint32_t)seg->h->wnd << c->snd_wscale;
+	uint32_t flight = tcp_flight(c);
+	bool ece = tcp_ecn_echoed(c, seg);
 	if (c->sack_ok)
 		tcp_sack_update(c, &seg->h->opts, ack);
 	if (seq_gt(ack, c->snd_una))
-		new_ack(c, ack, now);
+		new_ack(c, ack, !ece, now);
 	else if (is_dup_ack(c, seg, new_wnd))
 		dup_ack(c, ack, now);
 	enter_sack_recovery(c, ack, now);
+	if (ece)
+		tcp_ecn_on_ece(c, ack, flight, now);
 	update_window(c, seg, new_wnd);
 }

@@ -69,6 +69,7 @@ struct tcp_params {
 	bool report_soft_errors; /* SHLD-20: the application may turn them off */
 	bool sack;       /* offer/accept SACK (RFC 2018) */
 	bool timestamps; /* offer/accept timestamps (RFC 7323) */
+	uint8_t ecn;     /* UTCP_ECN_OFF/ON/ACCEPT (RFC 3168 6.1.1) */
 	const struct tcp_cc_ops *cc;
 };
 
@@ -78,6 +79,7 @@ struct tcp_seg {
 	const uint8_t *data;
 	uint32_t len; /* payload bytes */
 	uint32_t src, dst; /* host order */
+	uint8_t ecn;  /* the datagram's ECN field, enum ipv4_ecn (RFC 3168 5) */
 };
 
 /* An outgoing segment: header fields and where the payload lies. The stack
@@ -88,7 +90,7 @@ struct tcp_tx {
 	struct ring_span data;
 	uint32_t len;
 	uint32_t src, dst;
-	uint8_t ttl, tos;
+	uint8_t ttl, tos; /* tos: DSCP and the ECN field (ECT(0) on new data) */
 	bool retransmit;
 };
 
@@ -174,6 +176,16 @@ struct tcp_conn {
 	/* ACK generation */
 	uint32_t rcv_unacked; /* bytes received since our last ACK */
 
+	/* ECN (RFC 3168, ecn.c). ecn_ok: in SYN_SENT, our SYN asks for it;
+	 * from the peer's SYN or SYN,ACK on, both ends agreed: new data goes
+	 * out ECT(0). ecn_high: SND.MAX when cwnd was last reduced (for ECE
+	 * or a loss); an ECE about data up to there is that same congestion
+	 * (6.1.2: at most one reduction per window). */
+	uint32_t ecn_high;
+	bool ecn_ok;
+	bool ecn_echo;     /* receiver: CE seen, ECE on every ACK until CWR (6.1.3) */
+	bool ecn_send_cwr; /* sender: CWR on the next new data segment (6.1.2) */
+
 	/* Errors for the application: err is fatal (ECONNRESET...), soft_err
 	 * is advisory (ICMP, R1). Positive errno values. */
 	int err, soft_err;
@@ -238,6 +250,11 @@ static inline uint32_t tcp_tsval(const struct tcp_conn *c, utcp_time_us now)
 
 /* Bytes the timestamp option takes in every segment once negotiated. */
 #define TCP_TS_OPT_LEN 12
+/* The least MSS (data and the options every segment carries) we work
+ * with, whatever a peer, a tiny MTU or a path-MTU report says: one byte
+ * per segment would be a denial of service, and the option lengths
+ * taken from it must not wrap. */
+#define TCP_MIN_MSS 64
 
 /* --- the application's calls (user.c) --- */
 
@@ -306,6 +323,38 @@ bool tcp_output_next(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx);
 
 /* The window we would advertise now (bytes, before scaling). */
 uint32_t tcp_rcv_window(const struct tcp_conn *c);
+
+/* --- ECN, RFC 3168 (ecn.c) --- */
+
+/* Our SYN or SYN,ACK is being sent (tx->retransmit already set): ask for
+ * ECN, or answer the peer's request. */
+void tcp_ecn_syn_out(struct tcp_conn *c, struct tcp_tx *tx);
+/* The peer's SYN (passive open, simultaneous open) or SYN,ACK arrived:
+ * is ECN on? */
+void tcp_ecn_syn_in(struct tcp_conn *c, uint8_t flags);
+/* The handshake completed. */
+void tcp_ecn_established(struct tcp_conn *c);
+/* A segment is being sent with an ACK: ECE while echoing CE. */
+void tcp_ecn_ack_out(struct tcp_conn *c, struct tcp_tx *tx);
+/* Data is being sent: ECT(0) and a pending CWR, unless it is a
+ * retransmission or a window probe (6.1.5, 6.1.6). */
+void tcp_ecn_data_out(struct tcp_conn *c, struct tcp_tx *tx, bool window_probe);
+/* An acceptable segment in a synchronized state: CWR ends the echo, CE
+ * (on data) starts it and is acknowledged at once. */
+void tcp_ecn_input(struct tcp_conn *c, const struct tcp_seg *seg);
+/* True when this ACK carries ECN-Echo on an ECN connection. */
+bool tcp_ecn_echoed(const struct tcp_conn *c, const struct tcp_seg *seg);
+/* React to an ECN-Echo ACK of `ack` (flight: bytes in flight before it):
+ * halve cwnd once per window (a loss recovery counts as the window's
+ * reduction), and send CWR. */
+void tcp_ecn_on_ece(struct tcp_conn *c, uint32_t ack, uint32_t flight, utcp_time_us now);
+/* A loss is about to reduce the window: the ssthresh to take (the
+ * algorithm's, unless an ECE reduction already covered this data), and
+ * CWR for the peer. */
+uint32_t tcp_ecn_loss_ssthresh(struct tcp_conn *c);
+/* A retransmission timeout reduced the window: CWR for the peer, and the
+ * ECE of data sent so far no longer counts. */
+void tcp_ecn_timeout(struct tcp_conn *c);
 
 /* --- timers (timers.c) --- */
 

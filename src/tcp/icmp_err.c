@@ -12,8 +12,10 @@ static void take_path_mtu(struct tcp_conn *c, uint16_t next_mtu)
 {
 	if (next_mtu < 68 + 20)
 		return; /* not a usable value (RFC 1191 section 5: old routers send 0) */
-	/* The path MTU holds headers and the options every segment carries. */
-	uint32_t mss = next_mtu - 40u - (c->ts_ok ? TCP_TS_OPT_LEN : 0);
+	/* The path MTU holds headers and the options every segment carries;
+	 * below TCP_MIN_MSS we fall back on fragments rather than crumbs. */
+	uint32_t mss = next_mtu - 40u < TCP_MIN_MSS ? TCP_MIN_MSS : next_mtu - 40u;
+	mss -= c->ts_ok ? TCP_TS_OPT_LEN : 0;
 	if (mss >= c->snd_mss)
 		return;
 	c->snd_mss = (uint16_t)mss;

@@ -25,7 +25,7 @@ static void view_init(struct seg_view *v, const struct tcp_seg *seg)
 	v->seq = seg->h->seq;
 	v->data = seg->data;
 	v->len = seg->len;
-	v->syn = (seg->h->flags & UTCP_TH_SYN) != 0;
+	v->syn = v->syn_bit = (seg->h->flags & UTCP_TH_SYN) != 0;
 	v->fin = (seg->h->flags & UTCP_TH_FIN) != 0;
 }
 
@@ -83,7 +83,7 @@ static enum verdict step_sequence(struct tcp_conn *c, const struct tcp_seg *seg,
 			c->snd_nxt = c->iss; /* a retransmitted SYN: resend SYN,ACK */
 			return V_DROP;
 		}
-		v->syn = false;
+		v->syn = v->syn_bit = false;
 		v->seq++;
 	}
 	if (!acceptable(c, v)) {
@@ -176,10 +176,11 @@ static enum verdict step_rst(struct tcp_conn *c, const struct tcp_seg *seg)
 }
 
 /* RFC 9293 3.10.7.4 fourth, RFC 5961 4.2: a SYN in a synchronized state is
- * answered with a challenge ACK, whatever its sequence number. */
+ * answered with a challenge ACK, whatever its sequence number: even one at
+ * RCV.NXT - 1 whose SYN the trimming cut off (its data is not taken). */
 static enum verdict step_syn(struct tcp_conn *c, const struct seg_view *v)
 {
-	if (!v->syn)
+	if (!v->syn_bit)
 		return V_CONTINUE;
 	if (c->state == UTCP_SYN_RCVD && c->passive) {
 		/* A new SYN from the peer: back to LISTEN (3.10.7.4). */
@@ -466,8 +467,10 @@ static void input_synchronized(struct tcp_conn *c, const struct tcp_seg *seg,
 	enum verdict r = step_paws(c, seg, now);
 	if (r == V_CONTINUE)
 		r = step_sequence(c, seg, &v);
-	if (r == V_CONTINUE)
+	if (r == V_CONTINUE) {
 		take_ts_recent(c, seg, now);
+		tcp_ecn_input(c, seg); /* RFC 3168 6.1.5: only segments in the window */
+	}
 	if (r == V_CONTINUE)
 		r = step_rst(c, seg);
 	if (r == V_CONTINUE)

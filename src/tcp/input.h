@@ -13,6 +13,7 @@ struct seg_view {
 	const uint8_t *data;
 	uint32_t len;
 	bool syn, fin;
+	bool syn_bit; /* the SYN flag, even once trimming took its number */
 };
 
 /* RFC 9293 3.10.7.3: a segment in SYN_SENT. */

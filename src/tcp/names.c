@@ -39,6 +39,8 @@ const char *utcp_cc_event_name(enum utcp_cc_event e)
 		return "timeout";
 	case UTCP_CC_IDLE_RESTART:
 		return "idle_restart";
+	case UTCP_CC_ECN_ECE:
+		return "ecn_ece";
 	}
 	return "?";
 }

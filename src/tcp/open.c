@@ -2,7 +2,7 @@
  * Opening a connection: active open (SYN_SENT, RFC 9293 3.5 and 3.10.7.3),
  * passive open of a listener's child (SYN_RCVD), simultaneous open
  * (MUST-10), and the option negotiation of the handshake: MSS (RFC 9293
- * 3.7.1) and window scaling (RFC 7323 section 2).
+ * 3.7.1) and window scaling (RFC 7323 section 2); ECN's is in ecn.c.
  */
 #include "tcp/conn.h"
 #include "tcp/input.h"
@@ -38,8 +38,8 @@ static void take_syn_options(struct tcp_conn *c, const struct utcp_tcp_opts *o,
 {
 	uint16_t ours = tcp_announced_mss(c);
 	uint16_t peer = o->has_mss ? o->mss : 536;
-	if (peer < 64)
-		peer = 64; /* a silly MSS would make a segment per byte */
+	if (peer < TCP_MIN_MSS)
+		peer = TCP_MIN_MSS; /* a silly MSS would make a segment per byte */
 	c->sack_ok = c->p.sack && o->sack_permitted;
 	c->ts_ok = c->p.timestamps && o->has_ts;
 	if (c->ts_ok) {
@@ -82,6 +82,7 @@ void tcp_open_passive(struct tcp_conn *c, const struct tcp_seg *syn, uint32_t is
 	c->last_rcv_at = now;
 	offer_wscale(c);
 	take_syn_options(c, &syn->h->opts, now);
+	tcp_ecn_syn_in(c, syn->h->flags);
 	/* RFC 7323 2.2: the window of a SYN is never scaled. */
 	c->snd_wnd = c->max_snd_wnd = syn->h->wnd;
 	c->snd_wl1 = syn->h->seq;
@@ -99,6 +100,7 @@ void tcp_establish(struct tcp_conn *c, utcp_time_us now)
 	/* RFC 5681 3.1: initial ssthresh arbitrarily high unless configured. */
 	cc->ssthresh = c->p.initial_ssthresh ? c->p.initial_ssthresh : 0x7fffffff;
 	c->cc_ops->init(cc);
+	tcp_ecn_established(c);
 	tcp_trace_cc(c, UTCP_CC_INIT, now);
 	tcp_set_state(c, UTCP_ESTABLISHED);
 	if (c->fin_queued)
@@ -125,6 +127,7 @@ static void syn_sent_got_syn(struct tcp_conn *c, const struct tcp_seg *seg,
 	/* What our SYN offered, unscaled (RFC 7323 2.2). */
 	c->rcv_adv = c->rcv_nxt + (c->p.rcvbuf < 65535 ? c->p.rcvbuf : 65535);
 	take_syn_options(c, &h->opts, now);
+	tcp_ecn_syn_in(c, h->flags);
 	/* RFC 7323 2.2: the SYN's window is not scaled. */
 	c->snd_wnd = c->max_snd_wnd = h->wnd;
 	c->snd_wl1 = h->seq;

@@ -10,6 +10,7 @@
 #include "tcp/input.h"
 #include "tcp/sack.h"
 #include "tcp/seq.h"
+#include "wire/ipv4.h"
 
 #include <string.h>
 
@@ -65,13 +66,15 @@ static void segment_options(const struct tcp_conn *c, utcp_time_us now,
 }
 
 /* Payload room in a segment carrying options o: the send MSS already
- * leaves room for timestamps; SACK blocks take theirs from the data. */
+ * leaves room for timestamps; SACK blocks take theirs from the data (at
+ * most 36 bytes, and SND.MSS is at least TCP_MIN_MSS - 12, so some data
+ * always fits without going past what the peer said it takes). */
 static uint32_t segment_room(const struct tcp_conn *c, const struct utcp_tcp_opts *o)
 {
 	uint32_t opts = (uint32_t)tcp_options_len(o);
 	uint32_t base = c->ts_ok ? TCP_TS_OPT_LEN : 0;
 	uint32_t extra = opts > base ? opts - base : 0;
-	return c->snd_mss > extra + 64 ? c->snd_mss - extra : 64;
+	return c->snd_mss > extra ? c->snd_mss - extra : 1;
 }
 
 /* Fill what every segment of a synchronized connection carries: ACK,
@@ -84,6 +87,7 @@ static void fill_ack(struct tcp_conn *c, struct tcp_tx *tx, const struct utcp_tc
 	tx->h.ack = c->rcv_nxt;
 	tx->h.wnd = field;
 	tx->h.opts = *o;
+	tcp_ecn_ack_out(c, tx);
 	c->last_ack_sent = c->rcv_nxt;
 	uint32_t edge = c->rcv_nxt + ((uint32_t)field << c->rcv_wscale);
 	if (seq_gt(edge, c->rcv_adv))
@@ -101,7 +105,8 @@ static void tx_init(const struct tcp_conn *c, struct tcp_tx *tx)
 	tx->h.sport = c->lport;
 	tx->h.dport = c->rport;
 	tx->ttl = c->p.ttl;
-	tx->tos = c->p.tos;
+	/* The ECN field is TCP's (RFC 3168 5): Not-ECT unless ecn.c says. */
+	tx->tos = ipv4_tos_with_ecn(c->p.tos, IPV4_ECN_NOT_ECT);
 }
 
 /* SYN or SYN,ACK carrying our options (MSS always: SHLD-5, MAY-3). */
@@ -137,6 +142,7 @@ static bool emit_syn(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 		tx->h.wnd = (uint16_t)min_u32(c->p.rcvbuf, 65535);
 	}
 	tx->retransmit = seq_gt(c->snd_max, c->iss);
+	tcp_ecn_syn_out(c, tx);
 	if (tx->retransmit) {
 		TCP_STAT(c, tcp_retransmit);
 		c->n_retransmits++;
@@ -323,11 +329,12 @@ static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 	uint32_t by_cc = c->cc.cwnd > cc_flight ? c->cc.cwnd - cc_flight : 0;
 	uint32_t by_rwnd = c->snd_wnd > in_flight ? c->snd_wnd - in_flight : 0;
 	uint32_t len = min_u32(min_u32(avail, room), min_u32(by_cc, by_rwnd));
-	bool probe = c->probe_now;
+	bool probe = c->probe_now, window_probe = false;
 	c->probe_now = false;
 	if (probe && len == 0 && avail > 0) {
 		/* RFC 9293 3.8.6.1: one octet of new data past the window. */
 		len = 1;
+		window_probe = true;
 		if (c->snd_wnd == 0)
 			c->probe_out = true;
 		TCP_STAT(c, tcp_zero_window_probe);
@@ -344,6 +351,7 @@ static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 		restart_after_idle(c, now);
 	uint32_t seq = c->snd_nxt;
 	fill_data(c, tx, seq, len, fin, &o);
+	tcp_ecn_data_out(c, tx, window_probe);
 	if (!tx->retransmit && len > 0 && c->rtt_start_at == UTCP_TIME_NEVER) {
 		c->rtt_seq = seq;
 		c->rtt_start_at = now;
@@ -376,7 +384,7 @@ static bool emit_ack(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 	return true;
 }
 
-static bool emit_rst(struct tcp_conn *c, struct tcp_tx *tx)
+static bool emit_rst(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 {
 	if (c->rst_reply) {
 		/* <SEQ=SEG.ACK><CTL=RST> for an unacceptable ACK. */
@@ -394,6 +402,13 @@ static bool emit_rst(struct tcp_conn *c, struct tcp_tx *tx)
 		tx->h.seq = c->snd_max;
 		tx->h.flags = UTCP_TH_RST | UTCP_TH_ACK;
 		tx->h.ack = c->rcv_nxt;
+		if (c->ts_ok) {
+			/* RFC 7323 3.2: timestamps SHOULD go on a RST as well
+			 * (Linux puts them on an abort's). */
+			tx->h.opts.has_ts = true;
+			tx->h.opts.ts_val = tcp_tsval(c, now);
+			tx->h.opts.ts_ecr = c->ts_recent;
+		}
 		TCP_STAT(c, tcp_rst_out);
 		return true;
 	}
@@ -403,7 +418,7 @@ static bool emit_rst(struct tcp_conn *c, struct tcp_tx *tx)
 bool tcp_output_next(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 {
 	tx_init(c, tx);
-	if (emit_rst(c, tx))
+	if (emit_rst(c, now, tx))
 		return true;
 	switch (c->state) {
 	case UTCP_CLOSED:

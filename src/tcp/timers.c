@@ -141,6 +141,7 @@ static void timeout_congestion(struct tcp_conn *c, utcp_time_us now)
 	 * said it held, and resend everything from SND.UNA. */
 	ranges_clear(&c->sacked, c->host->alloc);
 	c->high_rxt = c->snd_una;
+	tcp_ecn_timeout(c);
 	tcp_trace_cc(c, UTCP_CC_TIMEOUT, now);
 }
 

@@ -315,6 +315,7 @@ void tcp_get_info(const struct tcp_conn *c, struct utcp_tcp_info *out)
 	out->snd_wscale = c->snd_wscale;
 	out->rcv_wscale = c->rcv_wscale;
 	out->in_recovery = c->in_recovery;
+	out->ecn = c->ecn_ok && tcp_state_synchronized(c->state);
 	out->urgent_pending = c->has_rcv_up;
 	if (c->has_rcv_up)
 		out->urgent_bytes = c->rcv_up - read_seq(c);

@@ -113,6 +113,11 @@ static void jw_seg(struct jw *w, const struct utcp_trace_seg *g, bool out)
 	if (g->flags & UTCP_TH_URG)
 		jw_printf(w, ",\"urp\":%u", g->urp);
 	jw_opts(w, &g->opts);
+	/* The IP ECN field (RFC 3168 5), when it is not Not-ECT: traces of
+	 * connections without ECN stay as they were. */
+	static const char *const ecn[4] = {"", "ECT(1)", "ECT(0)", "CE"};
+	if (g->ecn & 3)
+		jw_printf(w, ",\"ecn\":\"%s\"", ecn[g->ecn & 3]);
 	if (out)
 		jw_printf(w, ",\"rtx\":%s", g->retransmit ? "true" : "false");
 }

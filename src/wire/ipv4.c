@@ -58,6 +58,23 @@ void ipv4_emit(uint8_t *p, const struct ipv4_hdr *h)
 	store_be16(p + 10, csum_buf(p, IPV4_HDR_LEN));
 }
 
+bool ipv4_mark_ce(uint8_t *p, size_t len)
+{
+	if (len < IPV4_HDR_LEN || (p[0] >> 4) != 4)
+		return false;
+	enum ipv4_ecn ecn = ipv4_ecn_of(p[1]);
+	if (ecn != IPV4_ECN_ECT0 && ecn != IPV4_ECN_ECT1)
+		return false;
+	uint16_t m = load_be16(p);
+	p[1] = ipv4_tos_with_ecn(p[1], IPV4_ECN_CE);
+	uint16_t m2 = load_be16(p);
+	/* RFC 1624 equation 3: HC' = ~(~HC + ~m + m'), in ones' complement
+	 * arithmetic; the header's other 16-bit words are unchanged. */
+	uint32_t sum = (uint16_t)~load_be16(p + 10) + (uint32_t)(uint16_t)~m + m2;
+	store_be16(p + 10, csum_finish(sum));
+	return true;
+}
+
 int ipv4_addr_is_multicast_or_broadcast(uint32_t a)
 {
 	/* RFC 1112 4: class D, 224.0.0.0/4, is multicast; RFC 919 7:

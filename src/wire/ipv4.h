@@ -6,6 +6,7 @@
 #ifndef UTCP_WIRE_IPV4_H
 #define UTCP_WIRE_IPV4_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,34 @@ enum ipv4_parse_result {
  * Ethernet padding, are ignored). */
 enum ipv4_parse_result ipv4_parse(const uint8_t *p, size_t len,
 				  struct ipv4_hdr *h);
+
+/* RFC 3168 section 5: the ECN field is the two low-order bits of the TOS
+ * byte (the DSCP, RFC 2474, is the six above them). */
+#define IPV4_ECN_MASK 0x03
+enum ipv4_ecn {
+	IPV4_ECN_NOT_ECT = 0, /* the sender does not speak ECN */
+	IPV4_ECN_ECT1 = 1,    /* ECN-capable transport, ECT(1) */
+	IPV4_ECN_ECT0 = 2,    /* ECN-capable transport, ECT(0) */
+	IPV4_ECN_CE = 3,      /* congestion experienced: set by a router */
+};
+
+static inline enum ipv4_ecn ipv4_ecn_of(uint8_t tos)
+{
+	return (enum ipv4_ecn)(tos & IPV4_ECN_MASK);
+}
+
+/* The TOS byte with its ECN field replaced by ecn (the DSCP kept). */
+static inline uint8_t ipv4_tos_with_ecn(uint8_t tos, enum ipv4_ecn ecn)
+{
+	return (uint8_t)((tos & ~IPV4_ECN_MASK) | ecn);
+}
+
+/* What a congested router does to an ECN-capable datagram (RFC 3168
+ * section 5): set CE in the header at p[0..len) in place and update the
+ * header checksum incrementally (RFC 1624). Returns true when the
+ * datagram was ECT(0) or ECT(1) and is now CE; anything else (Not-ECT,
+ * already CE, not a whole IPv4 header) is left as it was. */
+bool ipv4_mark_ce(uint8_t *p, size_t len);
 
 /* True when the datagram is a fragment (MF set or offset non-zero). */
 static inline int ipv4_is_fragment(const struct ipv4_hdr *h)

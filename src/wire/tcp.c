@@ -302,7 +302,8 @@ static void format_flags(char *buf, size_t len, size_t *pos, uint8_t flags)
 		uint8_t bit;
 		const char *name;
 	} words[] = {
-	    {UTCP_TH_SYN, "SYN"}, {UTCP_TH_FIN, "FIN"}, {UTCP_TH_RST, "RST"}, {UTCP_TH_URG, "URG"}};
+	    {UTCP_TH_SYN, "SYN"}, {UTCP_TH_FIN, "FIN"}, {UTCP_TH_RST, "RST"}, {UTCP_TH_URG, "URG"},
+	    {UTCP_TH_ECE, "ECE"}, {UTCP_TH_CWR, "CWR"}};
 	const char *sep = "";
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		if (flags & words[i].bit) {

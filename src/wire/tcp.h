@@ -85,7 +85,7 @@ void tcp_fill_checksum_split(uint8_t *hdr, size_t hlen, const uint8_t *a,
 int tcp_checksum_ok(const uint8_t *seg, size_t len, uint32_t src, uint32_t dst);
 
 /* Lesson notation of a segment, e.g. "SYN 100(0) win 6144 <mss 1024>" or
- * "801(10) ack 121 win 4096" (FLAGS among SYN,FIN,RST,URG; "urp N" only
+ * "801(10) ack 121 win 4096" (FLAGS among SYN,FIN,RST,URG,ECE,CWR; "urp N" only
  * with URG), written into buf (NUL-terminated, truncated
  * to len). Returns buf. */
 char *tcp_format(char *buf, size_t len, const struct tcp_hdr *h, uint32_t payload_len);

@@ -25,6 +25,8 @@ bad connect_bad_target "10.0.0.1" connect --tap t0 --addr 10.0.0.2/24 10.0.0.1
 bad connect_repeat_stdin "repeat" connect --tap t0 --addr 10.0.0.2/24 --send - --repeat 2 10.0.0.1:7
 bad get_bad_url "ftp://" get --tap t0 --addr 10.0.0.2/24 ftp://10.0.0.1/x
 bad get_bad_msl "msl" get --tap t0 --addr 10.0.0.2/24 --msl 0 http://10.0.0.1/x
+bad serve_bad_ecn "ecn" serve --tap t0 --addr 10.0.0.2/24 --port 80 --app echo --ecn 3
+bad connect_bad_ecn "ecn" connect --tap t0 --addr 10.0.0.2/24 --ecn on 10.0.0.1:7
 bad netstat_no_ctl "--ctl" netstat --summary
 bad netstat_bad_option "frob" netstat --ctl /tmp/x --frob
 ok realnet_bad_arguments

@@ -53,8 +53,34 @@ else
 	skip sim_pcap_expert "tshark is not installed and could not be installed"
 fi
 
+# ECN (RFC 3168): the same path with queues that mark CE instead of
+# overflowing. Without ECN the queue drops and TCP resends; with it
+# nothing is lost or resent, the marks are counted, and the run is
+# deterministic too.
+path="--bytes 20M --rtt 20ms --rate 100mbit --queue 100 --json"
+$UTCP sim $path >"$TMP/noecn.json" || fail sim_ecn "exit status $?"
+$UTCP sim $path --ecn >"$TMP/ecn.json" || fail sim_ecn "exit status $?"
+$UTCP sim $path --ecn >"$TMP/ecn2.json"
+num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$2"; }
+if grep -q '"ecn":false' "$TMP/noecn.json" && [ "$(num queue_drops "$TMP/noecn.json")" -gt 0 ] &&
+   [ "$(num retransmits "$TMP/noecn.json")" -gt 0 ] && grep -q '"verified":true' "$TMP/ecn.json" &&
+   grep -q '"ecn":true' "$TMP/ecn.json" && [ "$(num retransmits "$TMP/ecn.json")" = 0 ] &&
+   [ "$(num timeouts "$TMP/ecn.json")" = 0 ] && [ "$(num queue_drops "$TMP/ecn.json")" = 0 ] &&
+   [ "$(num ce_marks "$TMP/ecn.json")" -gt 0 ] && [ "$(num ecn_reductions "$TMP/ecn.json")" -gt 0 ]
+then ok sim_ecn_marks_instead_of_drops
+else fail sim_ecn_marks_instead_of_drops "$(cat "$TMP/noecn.json" "$TMP/ecn.json")"; fi
+if cmp -s "$TMP/ecn.json" "$TMP/ecn2.json"; then ok sim_ecn_same_command_same_object
+else fail sim_ecn_same_command_same_object "$(cat "$TMP/ecn.json" "$TMP/ecn2.json")"; fi
+# --mark 0: ECN negotiated, nothing marked: the run is the one without ECN.
+$UTCP sim $path --ecn --mark 0 >"$TMP/mark0.json"
+if [ "$(num ce_marks "$TMP/mark0.json")" = 0 ] &&
+   [ "$(num retransmits "$TMP/mark0.json")" = "$(num retransmits "$TMP/noecn.json")" ] &&
+   [ "$(num queue_drops "$TMP/mark0.json")" = "$(num queue_drops "$TMP/noecn.json")" ]
+then ok sim_ecn_without_marks_changes_nothing
+else fail sim_ecn_without_marks_changes_nothing "$(cat "$TMP/mark0.json" "$TMP/noecn.json")"; fi
+
 # Bad arguments: one line naming the argument, exit status 2.
-for bad in "--rate 100x" "--loss 150%" "--bytes lots" "--frobnicate 1" "--cc cubic"; do
+for bad in "--rate 100x" "--loss 150%" "--bytes lots" "--frobnicate 1" "--cc cubic" "--mark x"; do
 	# shellcheck disable=SC2086
 	$UTCP sim $bad >"$TMP/o" 2>"$TMP/e"
 	st=$?
@@ -62,6 +88,7 @@ for bad in "--rate 100x" "--loss 150%" "--bytes lots" "--frobnicate 1" "--cc cub
 	else fail sim_bad_argument "'$bad' gave status $st: $(cat "$TMP/e")"; fi
 done
 ok sim_bad_arguments
-$UTCP sim --help >"$TMP/h" && grep -q -- "--loss" "$TMP/h" && ok sim_help || fail sim_help "no help"
+$UTCP sim --help >"$TMP/h" && grep -q -- "--loss" "$TMP/h" && grep -q -- "--ecn" "$TMP/h" &&
+	grep -q -- "--mark N" "$TMP/h" && ok sim_help || fail sim_help "no help"
 $UTCP nosuch >/dev/null 2>&1; [ $? = 2 ] && ok unknown_command || fail unknown_command "status"
 finish

@@ -54,6 +54,7 @@ static void raw_rx(void *ctx, utcp_time_us at, const uint8_t *pkt, size_t len)
 	r->len = (uint32_t)(seg_len - r->h.hdr_len);
 	r->src = ip.src;
 	r->dst = ip.dst;
+	r->tos = ip.tos;
 	memcpy(r->data, seg + r->h.hdr_len, r->len < sizeof(r->data) ? r->len : sizeof(r->data));
 }
 

@@ -63,6 +63,7 @@ struct fx_raw_seg {
 	uint32_t len;
 	uint8_t data[2048];
 	uint32_t src, dst;
+	uint8_t tos; /* the IP TOS byte: DSCP, and the ECN field in its low bits */
 };
 
 /* The default stack configuration of the fixtures (secret from the seed,

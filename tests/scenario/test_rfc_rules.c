@@ -221,6 +221,24 @@ TEST(rfc5961_syn_in_established_challenge_ack)
 	FX_RAW_END(f, fd, lfd);
 }
 
+/* The same for a SYN at RCV.NXT - 1 carrying data: trimming cuts the SYN's
+ * sequence number off, but it is still a SYN; its data is not taken
+ * (Linux tcp_validate_incoming answers it the same way). */
+TEST(rfc5961_syn_with_data_at_rcv_nxt_minus_1_challenge_ack)
+{
+	struct fixture *f = fx_new_raw(NULL);
+	struct utcp_stack *a = fx_stack(f, FX_A);
+	int lfd, fd = fx_raw_established(f, &lfd, 8192);
+	p_send(f, UTCP_TH_SYN | UTCP_TH_ACK, 5000, 1001, 8192, "smuggled");
+	fx_run(f, UTCP_MS(20));
+	FX_RAW_EXPECT(f, "1001(0) ack 5001 win 4096");
+	char buf[16];
+	CHECK_EQ(utcp_recv(a, fd, buf, sizeof(buf), 0), -EAGAIN);
+	CHECK_EQ(fx_state(f, FX_A, fd), UTCP_ESTABLISHED);
+	FX_RAW_EXPECT_NONE(f);
+	FX_RAW_END(f, fd, lfd);
+}
+
 /* 3.10.7.4 first: an unacceptable segment is answered with an ACK
  * <SEQ=SND.NXT><ACK=RCV.NXT> and dropped (unless it is a RST). */
 TEST(rfc_out_of_window_segment_dup_ack)

@@ -257,22 +257,55 @@ TEST(ts_paws_drops_old_timestamps_and_echoes_recent)
 	FX_END(f, UTCP_MS(10));
 }
 
-TEST(ts_time_wait_reopened_by_newer_timestamp)
+/* RFC 7323 3.2: an abort's RST carries timestamps too (as Linux's does):
+ * TSval from A's clock, TSecr the peer's last. */
+TEST(ts_abort_rst_carries_timestamps)
 {
 	struct fixture *f = modern_raw();
 	struct utcp_stack *a = fx_stack(f, FX_A);
 	int lfd;
 	uint32_t ts_a;
 	int fd = ts_established(f, &lfd, &ts_a);
-	/* A closes first and ends in TIME_WAIT. */
-	utcp_close(a, fd);
+	fx_run(f, UTCP_MS(50));
+	fx_abort(f, FX_A, fd);
+	fx_run(f, UTCP_MS(10));
+	const struct fx_raw_seg *s = fx_raw_next(f);
+	REQUIRE(s != NULL);
+	CHECK_EQ(s->h.flags, UTCP_TH_RST | UTCP_TH_ACK);
+	CHECK_EQ(s->h.seq, 5001);
+	CHECK_EQ(s->h.ack, 1001);
+	CHECK(s->h.opts.has_ts);
+	CHECK_EQ(s->h.opts.ts_ecr, 1010);
+	CHECK((int32_t)(s->h.opts.ts_val - ts_a) >= 50); /* 1 ms ticks */
+	FX_RAW_EXPECT_NONE(f);
+	utcp_close(a, lfd);
+	FX_END(f, UTCP_MS(10));
+}
+
+/* ts_established, then A closes first and ends in TIME_WAIT; P's last
+ * timestamp is 1030, A's RCV.NXT 1002. Returns the new fixture. */
+static struct fixture *ts_time_wait(int *lfd)
+{
+	struct fixture *f = modern_raw();
+	uint32_t ts_a;
+	int fd = ts_established(f, lfd, &ts_a);
+	utcp_close(fx_stack(f, FX_A), fd);
 	fx_run(f, UTCP_MS(30));
 	struct utcp_tcp_opts o = {.has_ts = true, .ts_val = 1030, .ts_ecr = ts_a};
 	fx_raw_send(f, 4000, 80, UTCP_TH_ACK | UTCP_TH_FIN, 1001, 5002, 65535, NULL, 0, &o);
 	fx_run(f, UTCP_MS(30));
-	CHECK_EQ(fx_count(f, FX_A, UTCP_TIME_WAIT), 1);
+	REQUIRE_EQ(fx_count(f, FX_A, UTCP_TIME_WAIT), 1);
 	while (fx_raw_next(f))
 		;
+	return f;
+}
+
+TEST(ts_time_wait_reopened_by_newer_timestamp)
+{
+	int lfd;
+	struct fixture *f = ts_time_wait(&lfd);
+	struct utcp_stack *a = fx_stack(f, FX_A);
+	struct utcp_tcp_opts o;
 	/* A new SYN from the same port with a LOWER sequence number but a
 	 * newer timestamp: RFC 6191 lets it in (SHLD-4). */
 	o = (struct utcp_tcp_opts){.has_mss = true, .mss = 1460, .has_ts = true, .ts_val = 2000};
@@ -283,11 +316,51 @@ TEST(ts_time_wait_reopened_by_newer_timestamp)
 	CHECK_EQ(s->h.flags, UTCP_TH_SYN | UTCP_TH_ACK);
 	CHECK_EQ(s->h.ack, 501);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_time_wait_reopen, 1);
-	/* An old timestamp would not have: try it on the new connection's
-	 * four-tuple after it, too, in TIME_WAIT again? Simpler: a stale SYN
-	 * now hits SYN_RCVD and is answered as a retransmission or ignored. */
 	utcp_close(a, lfd);
 	FX_END(f, UTCP_SEC(1000));
+}
+
+/* RFC 6191 section 2's other cases, each on a fresh TIME_WAIT whose last
+ * timestamp from P is 1030 and RCV.NXT 1002: the same timestamp reopens
+ * with a higher sequence number only; an older one never does, unless
+ * the listener would not use timestamps, when the sequence number rules. */
+TEST(ts_time_wait_reopen_rfc6191_cases)
+{
+	static const struct {
+		uint32_t ts_val, seq;
+		bool listener_ts, reopen;
+	} cases[] = {
+		{1030, 2000, true, true},  /* same timestamp, higher sequence */
+		{1030, 500, true, false},  /* same timestamp, lower sequence */
+		{1020, 2000, true, false}, /* older timestamp */
+		{1020, 2000, false, true}, /* no timestamps next time: sequence */
+		{1020, 500, false, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int lfd;
+		struct fixture *f = ts_time_wait(&lfd);
+		struct utcp_stack *a = fx_stack(f, FX_A);
+		fx_setint(f, FX_A, lfd, UTCP_SOL_UTCP, UTCP_UTCP_TIMESTAMPS, cases[i].listener_ts);
+		struct utcp_tcp_opts o = {.has_mss = true, .mss = 1460, .has_ts = true,
+					  .ts_val = cases[i].ts_val};
+		fx_raw_send(f, 4000, 80, UTCP_TH_SYN, cases[i].seq, 0, 65535, NULL, 0, &o);
+		fx_run(f, UTCP_MS(30));
+		const struct fx_raw_seg *sg = fx_raw_next(f);
+		CHECK_EQ(fx_stats(f, FX_A).tcp_time_wait_reopen, cases[i].reopen ? 1u : 0u);
+		if (cases[i].reopen) {
+			REQUIRE(sg != NULL);
+			CHECK_EQ(sg->h.flags, UTCP_TH_SYN | UTCP_TH_ACK);
+			CHECK_EQ(sg->h.ack, cases[i].seq + 1);
+			CHECK_EQ(sg->h.opts.has_ts, cases[i].listener_ts);
+		} else {
+			/* Left in TIME_WAIT; at most an ACK (challenge or PAWS). */
+			CHECK_EQ(fx_count(f, FX_A, UTCP_TIME_WAIT), 1);
+			if (sg)
+				CHECK_EQ(sg->h.flags, UTCP_TH_ACK);
+		}
+		utcp_close(a, lfd);
+		FX_END(f, UTCP_SEC(1000));
+	}
 }
 
 TEST(sack_bogus_blocks_ignored)

@@ -11,6 +11,8 @@
  */
 #include "fixture.h"
 
+#include "stack/stack_internal.h"
+
 #include "wire/bytes.h"
 #include "wire/ipv4.h"
 
@@ -39,7 +41,7 @@ static int sr_output(void *ctx, const uint8_t *pkt, size_t len)
 
 static const struct utcp_link_ops sr_ops = {.output = sr_output};
 
-static struct sr_wire *sr_new(bool accept)
+static struct sr_wire *sr_new_mtu(bool accept, uint16_t mtu)
 {
 	struct sr_wire *w = calloc(1, sizeof(*w));
 	REQUIRE(w != NULL);
@@ -47,10 +49,15 @@ static struct sr_wire *sr_new(bool accept)
 	fx_default_cfg(&c);
 	c.accept_source_route = accept;
 	REQUIRE_EQ(utcp_stack_new(&c, &w->s), 0);
-	struct utcp_iface_config i0 = {.name = "a0", .addr = A, .prefix_len = 24, .mtu = 1500,
+	struct utcp_iface_config i0 = {.name = "a0", .addr = A, .prefix_len = 24, .mtu = mtu,
 				       .ops = &sr_ops, .link_ctx = w};
 	REQUIRE_EQ(utcp_iface_add(w->s, &i0), 0);
 	return w;
+}
+
+static struct sr_wire *sr_new(bool accept)
+{
+	return sr_new_mtu(accept, 1500);
 }
 
 static void sr_free(struct sr_wire *w)
@@ -103,15 +110,23 @@ static void sr_input(struct sr_wire *w, const uint32_t *hops, unsigned n, uint16
 	utcp_stack_input(w->s, 0, pkt, ip.total_len, w->now);
 }
 
-TEST(rfc9293_must51_must52_application_source_route)
+/* A socket with the application's route r connects to P:80 (the SYN is
+ * datagram 0). */
+static int sr_connect(struct sr_wire *w, const struct utcp_source_route *r)
 {
-	struct sr_wire *w = sr_new(true);
 	int fd = utcp_socket(w->s);
-	struct utcp_source_route r = {.strict = 0, .n = 2, .hop = {R1, R2}};
-	REQUIRE_EQ(utcp_setsockopt(w->s, fd, UTCP_SOL_UTCP, UTCP_UTCP_SOURCE_ROUTE, &r, sizeof(r)),
+	REQUIRE_EQ(utcp_setsockopt(w->s, fd, UTCP_SOL_UTCP, UTCP_UTCP_SOURCE_ROUTE, r, sizeof(*r)),
 		   0);
 	struct utcp_sockaddr to = {P, 80};
 	REQUIRE_EQ(utcp_connect(w->s, fd, &to), -EINPROGRESS);
+	return fd;
+}
+
+TEST(rfc9293_must51_must52_application_source_route)
+{
+	struct sr_wire *w = sr_new(true);
+	struct utcp_source_route r = {.strict = 0, .n = 2, .hop = {R1, R2}};
+	int fd = sr_connect(w, &r);
 	struct ipv4_hdr ip;
 	struct ipv4_srr srr;
 	struct tcp_hdr h;
@@ -245,4 +260,41 @@ TEST(wire_ipv4_srr_parse_reverse_emit)
 	pkt[IPV4_HDR_LEN + 3] = 4;
 	pkt[IPV4_HDR_LEN + 2] = 10; /* a length that is not 3 + 4n */
 	CHECK_EQ(ipv4_find_srr(pkt, &h, &got), IPV4_SRR_MALFORMED);
+}
+
+/* A long route on a small MTU leaves less than TCP_MIN_MSS for data: the
+ * MSS stops there (datagrams are then fragmented) instead of shrinking to
+ * crumbs or, under 40 + the option, wrapping round to 65 thousand. */
+TEST(source_route_on_a_tiny_mtu_keeps_the_least_mss)
+{
+	struct sr_wire *w = sr_new_mtu(true, 120);
+	struct utcp_source_route r = {.strict = 0, .n = 8};
+	for (unsigned i = 0; i < 8; i++)
+		r.hop[i] = R1 + i;
+	int fd = sr_connect(w, &r);
+	struct ipv4_hdr ip;
+	struct ipv4_srr srr;
+	struct tcp_hdr h;
+	bool has;
+	sr_sent(w, 0, P, &ip, &srr, &has, &h);
+	REQUIRE(has);
+	CHECK_EQ(ip.hdr_len, 56); /* 7 more hops and P: 35 bytes, padded to 36 */
+	CHECK_EQ(h.opts.mss, TCP_MIN_MSS); /* 120 - 40 - 36 = 44 would be less */
+	utcp_close(w->s, fd);
+	sr_free(w);
+
+	/* The longest option (9 addresses) on the smallest MTU IPv4 allows,
+	 * 68: less than the headers and the option. */
+	struct usock u = {.has_route = true};
+	u.route.type = IPV4_OPT_LSRR;
+	u.route.n = 9;
+	u.route.ptr = 4;
+	struct iface ifc = {.mtu = 68};
+	CHECK_EQ(route_opt_len(&u), 40);
+	CHECK_EQ(route_mss(&u, &ifc), TCP_MIN_MSS);
+	ifc.mtu = 1500;
+	CHECK_EQ(route_mss(&u, &ifc), 1500 - 40 - 40);
+	u.has_route = false;
+	CHECK_EQ(route_mss(&u, &ifc), 1460);
+	CHECK_EQ(route_mss(&u, NULL), 536);
 }

@@ -609,7 +609,7 @@ TEST(wire_tcp_format_flags_and_urgent)
 	char b[160];
 	struct tcp_hdr h = {.seq = 4294967295u, .ack = 7, .flags = 0xff, .wnd = 65535, .urp = 12};
 	CHECK_STR(tcp_format(b, sizeof(b), &h, 3),
-		  "SYN,FIN,RST,URG 4294967295(3) ack 7 win 65535 urp 12");
+		  "SYN,FIN,RST,URG,ECE,CWR 4294967295(3) ack 7 win 65535 urp 12");
 	/* Without URG the urgent pointer is not shown. */
 	h.flags = UTCP_TH_PSH;
 	CHECK_STR(tcp_format(b, sizeof(b), &h, 0), "4294967295(0) win 65535");
