@@ -13,6 +13,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <time.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <string.h>
@@ -49,6 +51,28 @@ static int bring_up(const char *name)
 	return if_ioctl(SIOCSIFFLAGS, &ifr);
 }
 
+/* Attaching turns the device's carrier on, but the kernel starts sending
+ * on it (its queueing discipline) only when its link watcher runs, up to
+ * a second later; until then what it sends us, such as the answer to our
+ * first ARP request, is dropped. The link watcher sets operstate too:
+ * wait for that, a bounded while. */
+static void wait_operational(const char *name)
+{
+	char path[64], state[16];
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", name);
+	for (int ms = 0; ms < 2000; ms++) {
+		FILE *f = fopen(path, "r");
+		if (!f)
+			return; /* no sysfs here: nothing to wait on */
+		bool got = fgets(state, sizeof(state), f) != NULL;
+		fclose(f);
+		if (!got || strncmp(state, "down", 4) != 0)
+			return; /* "up", or "unknown" where there is no carrier */
+		struct timespec t = {0, 1000000};
+		nanosleep(&t, NULL);
+	}
+}
+
 int netdev_open(struct netdev *d, enum netdev_kind kind, const char *name)
 {
 	memset(d, 0, sizeof(*d));
@@ -77,6 +101,7 @@ int netdev_open(struct netdev *d, enum netdev_kind kind, const char *name)
 			return err;
 		}
 	}
+	wait_operational(d->name);
 	set_name(&ifr, d->name);
 	int err = if_ioctl(SIOCGIFMTU, &ifr);
 	if (err) {

@@ -65,12 +65,13 @@ fi
 
 # --- utcp asks (--ecn 1), the kernel accepts at its default (2) ---
 nsx sysctl -qw net.ipv4.tcp_ecn=2
-# client PCAP ARGS...: utcp connect sends the file to a kernel sink. When
-# the kernel's side of a TAP device just attached answers utcp's first ARP
-# request late (the link coming up), the SYN waits for the ARP retry, 1 s,
-# and its own retransmission timer fires with it: a resent SYN, which
-# rightly drops the ECN request. That is the link, not what is tested:
-# such a run is made again (three tries at most).
+# client PCAP ARGS...: utcp connect sends the file to a kernel sink. If
+# the kernel's side of the TAP device dropped utcp's first ARP request's
+# answer (a link not yet running; netdev_open waits for that, but only
+# for a while), the SYN would wait for the ARP retry, 1 s, and its own
+# retransmission timer would fire with it: a resent SYN, which rightly
+# drops the ECN request. That is the link, not what is tested: such a run
+# is made again (three tries at most), and says so.
 client() {
 	P=$1
 	shift
