@@ -138,10 +138,11 @@ static void listen_input(struct usock *l, const struct tcp_seg *seg,
 }
 
 /* A SYN may reopen a four-tuple in TIME_WAIT for listener l (RFC 1122
- * 4.2.2.13, RFC 6191 section 2): when the new incarnation would use
- * timestamps (the SYN has them, l offers them) and the old one did, a
- * newer timestamp, or the same one with a higher sequence number; else a
- * sequence number beyond what the old connection received. */
+ * 4.2.2.13, RFC 6191 section 2). Whether the new incarnation would use
+ * timestamps (the SYN has them and l offers them) and whether the old one
+ * did decide: both, a newer timestamp; the old one only, or the new one
+ * only, yes (old duplicates are told apart by the option's presence);
+ * neither, a sequence number beyond what the old connection received. */
 static bool time_wait_reopen(const struct usock *u, const struct usock *l,
 			     const struct tcp_hdr *h)
 {
@@ -149,10 +150,11 @@ static bool time_wait_reopen(const struct usock *u, const struct usock *l,
 	if (c->state != UTCP_TIME_WAIT ||
 	    (h->flags & (UTCP_TH_SYN | UTCP_TH_ACK | UTCP_TH_RST)) != UTCP_TH_SYN)
 		return false;
-	if (c->ts_ok && h->opts.has_ts && l->tcp.p.timestamps) {
-		int32_t d = (int32_t)(h->opts.ts_val - c->ts_recent);
-		return d > 0 || (d == 0 && seq_gt(h->seq, c->rcv_nxt));
-	}
+	bool new_ts = h->opts.has_ts && l->tcp.p.timestamps;
+	if (c->ts_ok && new_ts)
+		return (int32_t)(h->opts.ts_val - c->ts_recent) > 0;
+	if (c->ts_ok || new_ts)
+		return true;
 	return seq_gt(h->seq, c->rcv_nxt);
 }
 

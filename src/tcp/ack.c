@@ -97,6 +97,15 @@ static void recovery_ack(struct tcp_conn *c, const struct tcp_ack_info *ai,
  * an ECN-Echo ACK, which never opens the window (RFC 3168 6.1.2). */
 static void new_ack(struct tcp_conn *c, uint32_t ack, bool grow, utcp_time_us now)
 {
+	/* Marks that only matter while they are ahead of SND.UNA are dragged
+	 * along behind it: left 2^31 behind, modular comparison would put
+	 * them ahead again (no fast retransmit, every ECE ignored). */
+	if (!c->in_recovery && seq_lt(c->recover, ack - 1))
+		c->recover = ack - 1;
+	if (seq_lt(c->ecn_high, ack - 1))
+		c->ecn_high = ack - 1;
+	if (seq_lt(c->high_rxt, ack))
+		c->high_rxt = ack;
 	uint32_t flight = tcp_flight(c);
 	uint32_t buf_seq = tcp_snd_buf_seq(c);
 	uint32_t end = tcp_snd_end_seq(c);

@@ -185,6 +185,8 @@ struct tcp_conn {
 	bool ecn_ok;
 	bool ecn_echo;     /* receiver: CE seen, ECE on every ACK until CWR (6.1.3) */
 	bool ecn_send_cwr; /* sender: CWR on the next new data segment (6.1.2) */
+	bool ecn_hold;     /* sender: ECE at one segment of cwnd: no new data
+			    * until the retransmission timer expires (6.1.2) */
 
 	/* Errors for the application: err is fatal (ECONNRESET...), soft_err
 	 * is advisory (ICMP, R1). Positive errno values. */

@@ -113,6 +113,13 @@ void tcp_ecn_on_ece(struct tcp_conn *c, uint32_t ack, uint32_t flight, utcp_time
 	if (cc->cwnd > cc->ssthresh)
 		cc->cwnd = cc->ssthresh;
 	reduced(c);
+	if (cc->cwnd <= cc->mss) {
+		/* 6.1.2: the window cannot shrink below one segment; instead
+		 * the retransmission timer restarts and no new data goes
+		 * until it expires (timers.c). */
+		c->ecn_hold = true;
+		tcp_timer_stop(c, UTCP_TIMER_RTX);
+	}
 	TCP_STAT(c, tcp_ecn_cwnd_reductions);
 	if (cc->cwnd != cwnd || cc->ssthresh != ssthresh)
 		tcp_trace_cc(c, UTCP_CC_ECN_ECE, now);

@@ -81,6 +81,8 @@ static enum verdict step_sequence(struct tcp_conn *c, const struct tcp_seg *seg,
 	if (c->state == UTCP_SYN_RCVD && v->syn && v->seq == c->irs) {
 		if (c->passive || !(seg->h->flags & UTCP_TH_ACK)) {
 			c->snd_nxt = c->iss; /* a retransmitted SYN: resend SYN,ACK */
+			if (c->passive) /* resent without ECN setup: no ECN (6.1.1) */
+				tcp_ecn_syn_in(c, seg->h->flags);
 			return V_DROP;
 		}
 		v->syn = v->syn_bit = false;

@@ -318,6 +318,8 @@ static bool emit_data(struct tcp_conn *c, utcp_time_us now, struct tcp_tx *tx)
 	bool fin_due = c->fin_queued && seq_leq(c->snd_nxt, c->snd_fin_seq);
 	if (avail == 0 && !fin_due)
 		return false;
+	if (c->ecn_hold && seq_geq(c->snd_nxt, c->snd_max))
+		return false; /* nothing new until the timer says (ecn.c) */
 
 	struct utcp_tcp_opts o;
 	segment_options(c, now, &o);

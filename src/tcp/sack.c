@@ -69,13 +69,20 @@ bool tcp_sack_is_lost(const struct tcp_conn *c, uint32_t seq)
 
 uint32_t tcp_sack_pipe(const struct tcp_conn *c)
 {
+	/* RFC 6675 SetPipe, over the octets not SACKed: (a) each one not
+	 * lost counts once, (b) each one resent (below HighRxt) once more,
+	 * so a resent octet that is not lost (NextSeg rule 3) counts twice. */
 	uint32_t una = c->snd_una, max = c->snd_max;
-	uint32_t unsacked = (max - una) - sacked_in(c, una, max);
+	uint32_t pipe = (max - una) - sacked_in(c, una, max);
 	uint32_t edge = tcp_sack_lost_edge(c);
-	uint32_t from = seq_max(c->high_rxt, una);
-	if (seq_lt(from, edge))
-		unsacked -= (edge - from) - sacked_in(c, from, edge);
-	return unsacked;
+	if (seq_gt(edge, max))
+		edge = max;
+	if (seq_lt(una, edge))
+		pipe -= (edge - una) - sacked_in(c, una, edge);
+	uint32_t rxt = seq_gt(c->high_rxt, max) ? max : c->high_rxt;
+	if (seq_lt(una, rxt))
+		pipe += (rxt - una) - sacked_in(c, una, rxt);
+	return pipe;
 }
 
 bool tcp_sack_next_hole(const struct tcp_conn *c, bool lost_only, uint32_t max_len,

@@ -79,6 +79,8 @@ static bool persisting(const struct tcp_conn *c)
 	 * the closed window until R2 killed the connection. As BSD. */
 	if (c->snd_wnd == 0 && (flight > 0 || unsent_bytes(c) > 0 || fin_waits))
 		return true;
+	if (c->ecn_hold)
+		return false; /* data waits for the retransmission timer (ecn.c) */
 	if (flight == 0)
 		return unsent_bytes(c) > 0 || (c->fin_queued && !tcp_fin_sent(c));
 	if (flight > 1)
@@ -106,7 +108,7 @@ void tcp_timers_update_send(struct tcp_conn *c, utcp_time_us now)
 		return;
 	}
 	tcp_timer_stop(c, UTCP_TIMER_PERSIST);
-	if (flight == 0)
+	if (flight == 0 && !c->ecn_hold)
 		tcp_timer_stop(c, UTCP_TIMER_RTX);
 	else if (!tcp_timer_armed(c, UTCP_TIMER_RTX))
 		tcp_timer_arm(c, UTCP_TIMER_RTX, now + tcp_rto(c));
@@ -147,6 +149,11 @@ static void timeout_congestion(struct tcp_conn *c, utcp_time_us now)
 
 static void on_rtx(struct tcp_conn *c, utcp_time_us now)
 {
+	if (c->ecn_hold) {
+		/* RFC 3168 6.1.2: the wait after ECE at one segment is over;
+		 * a timeout only if something is still unacknowledged. */
+		c->ecn_hold = false;
+	}
 	if (tcp_flight(c) == 0)
 		return;
 	TCP_STAT(c, tcp_timeout);
@@ -186,6 +193,7 @@ static void on_rtx(struct tcp_conn *c, utcp_time_us now)
 static void on_persist(struct tcp_conn *c, utcp_time_us now)
 {
 	(void)now;
+	c->ecn_hold = false; /* at least an RTO has passed: the probe may go */
 	/* Probes the peer answers keep the connection (MUST-37) however
 	 * long its window stays shut; a peer answering nothing at all is
 	 * given up on after R2 probes, as Linux's tcp_probe_timer does. */

@@ -321,20 +321,21 @@ TEST(ts_time_wait_reopened_by_newer_timestamp)
 }
 
 /* RFC 6191 section 2's other cases, each on a fresh TIME_WAIT whose last
- * timestamp from P is 1030 and RCV.NXT 1002: the same timestamp reopens
- * with a higher sequence number only; an older one never does, unless
- * the listener would not use timestamps, when the sequence number rules. */
+ * timestamp from P is 1030 and RCV.NXT 1002 (the old incarnation used
+ * timestamps): when the new one would too, only a newer timestamp
+ * reopens, whatever the sequence number; when it would not (the listener
+ * no longer offers them), the SYN is honoured. */
 TEST(ts_time_wait_reopen_rfc6191_cases)
 {
 	static const struct {
 		uint32_t ts_val, seq;
 		bool listener_ts, reopen;
 	} cases[] = {
-		{1030, 2000, true, true},  /* same timestamp, higher sequence */
-		{1030, 500, true, false},  /* same timestamp, lower sequence */
+		{1030, 2000, true, false}, /* same timestamp: not newer */
+		{1030, 500, true, false},
 		{1020, 2000, true, false}, /* older timestamp */
-		{1020, 2000, false, true}, /* no timestamps next time: sequence */
-		{1020, 500, false, false},
+		{1020, 2000, false, true}, /* no timestamps next time */
+		{1020, 500, false, true},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int lfd;
