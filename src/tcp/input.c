@@ -469,10 +469,8 @@ static void input_synchronized(struct tcp_conn *c, const struct tcp_seg *seg,
 	enum verdict r = step_paws(c, seg, now);
 	if (r == V_CONTINUE)
 		r = step_sequence(c, seg, &v);
-	if (r == V_CONTINUE) {
+	if (r == V_CONTINUE)
 		take_ts_recent(c, seg, now);
-		tcp_ecn_input(c, seg); /* RFC 3168 6.1.5: only segments in the window */
-	}
 	if (r == V_CONTINUE)
 		r = step_rst(c, seg);
 	if (r == V_CONTINUE)
@@ -480,6 +478,9 @@ static void input_synchronized(struct tcp_conn *c, const struct tcp_seg *seg,
 	if (r == V_CONTINUE)
 		r = step_ack(c, seg, &v, now);
 	if (r == V_CONTINUE) {
+		/* RFC 3168 6.1.5: CE and CWR count only on segments that
+		 * passed every check before the data is taken. */
+		tcp_ecn_input(c, seg);
 		step_urg(c, seg);
 		r = step_data(c, &v, now);
 	}

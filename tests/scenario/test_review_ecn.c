@@ -484,3 +484,27 @@ TEST(review_ecn_ce_on_out_of_order_and_duplicate_data)
 	FX_RAW_EXPECT_NONE(f);
 	FX_RAW_END(f, fd, lfd);
 }
+
+/* CE and CWR count only on a segment that passes every check: CE-marked
+ * data acknowledging what A never sent is answered with a plain ACK and
+ * dropped, so no echo starts; a CWR on such a segment does not end one. */
+TEST(review_ecn_dropped_segment_changes_no_echo_state)
+{
+	struct fixture *f = rv_world(UTCP_ECN_ACCEPT);
+	int lfd, fd = rv_accept(f, &lfd, 60000, 1000, 60000);
+	rv_send(f, UTCP_TH_ACK, 5001, 9999, 60000, "abc", 3, IPV4_ECN_CE);
+	fx_run(f, UTCP_MS(20));
+	FX_RAW_EXPECT(f, "1001(0) ack 5001 win 60000"); /* no ECE */
+	CHECK_EQ(fx_stats(f, FX_A).tcp_ecn_ce_received, 0);
+	/* A real mark starts the echo; a CWR on a dropped segment keeps it. */
+	rv_send(f, UTCP_TH_ACK, 5001, 1001, 60000, "abc", 3, IPV4_ECN_CE);
+	fx_run(f, UTCP_MS(20));
+	FX_RAW_EXPECT(f, "ECE 1001(0) ack 5004 win 59997");
+	rv_send(f, UTCP_TH_ACK | UTCP_TH_CWR, 5004, 9999, 60000, "def", 3, IPV4_ECN_ECT0);
+	fx_run(f, UTCP_MS(20));
+	FX_RAW_EXPECT(f, "ECE 1001(0) ack 5004 win 59997");
+	rv_send(f, UTCP_TH_ACK | UTCP_TH_CWR, 5004, 1001, 60000, "def", 3, IPV4_ECN_ECT0);
+	fx_run(f, UTCP_MS(300));
+	FX_RAW_EXPECT(f, "1001(0) ack 5007 win 59994"); /* CWR taken: echo over */
+	FX_RAW_END(f, fd, lfd);
+}
