@@ -9,69 +9,12 @@
  * otherwise); P connects from port 4000 with ISN 5000. A connecting uses
  * ISS 100 and P answers with ISN 5000. One-way delay 10 ms.
  */
-#include "fixture.h"
-
-#include "wire/ipv4.h"
-
-#define ECE_CWR (UTCP_TH_ECE | UTCP_TH_CWR)
-
-/* A's stack with ECN set to `ecn` (the fixture's defaults otherwise). */
-static struct fixture *ecn_world(uint8_t ecn)
-{
-	struct utcp_stack_config cfg;
-	fx_default_cfg(&cfg);
-	cfg.ecn = ecn;
-	return fx_new_raw(&cfg);
-}
-
-/* The ECN field of a segment A sent. */
-static int ecn_of(const struct fx_raw_seg *s)
-{
-	return s ? (int)ipv4_ecn_of(s->tos) : -1;
-}
-
-/* P sends a segment in a datagram whose ECN field is `ecn`. */
-static void p_send_ecn(struct fixture *f, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
-		       const void *data, uint32_t len, enum ipv4_ecn ecn)
-{
-	struct fx_dgram d = {.tos = (uint8_t)ecn, .data = data, .len = len};
-	d.h.sport = FX_PP;
-	d.h.dport = 80;
-	d.h.seq = seq;
-	d.h.ack = ack;
-	d.h.flags = flags;
-	d.h.wnd = wnd;
-	fx_raw_send_dgram(f, &d);
-}
+#include "ecn_peer.h"
 
 static void p_send(struct fixture *f, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 		   const void *data, uint32_t len)
 {
-	p_send_ecn(f, flags, seq, ack, wnd, data, len, IPV4_ECN_NOT_ECT);
-}
-
-/* A listens with buffers of `buf` bytes; P's SYN (MSS mss, window wnd)
- * carries the extra flags `syn_flags`; A's SYN,ACK must print as
- * `want_synack` and be Not-ECT (6.1.1); P completes the handshake and A
- * accepts (at 30 ms: a 20 ms RTT, so an RTO of 200 ms). */
-static int ecn_accept(struct fixture *f, int *lfd, uint32_t buf, uint16_t mss, uint16_t wnd,
-		      uint8_t syn_flags, const char *want_synack)
-{
-	*lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	if (buf != 4096) {
-		fx_setint(f, FX_A, *lfd, UTCP_SOL_SOCKET, UTCP_SO_RCVBUF, (int)buf);
-		fx_setint(f, FX_A, *lfd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, (int)buf);
-	}
-	struct utcp_tcp_opts o = {.has_mss = true, .mss = mss};
-	fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN | syn_flags, 5000, 0, wnd, NULL, 0, &o);
-	fx_run(f, UTCP_MS(20));
-	const struct fx_raw_seg *sa = FX_RAW_EXPECT(f, want_synack);
-	CHECK_EQ(ecn_of(sa), IPV4_ECN_NOT_ECT);
-	p_send(f, UTCP_TH_ACK, 5001, 1001, wnd, NULL, 0);
-	fx_run(f, UTCP_MS(10));
-	int fd = utcp_accept(fx_stack(f, FX_A), *lfd, NULL);
-	REQUIRE(fd >= 0);
-	return fd;
+	ecn_send(f, flags, seq, ack, wnd, data, len, IPV4_ECN_NOT_ECT);
 }
 
 /* A connects (ISS 100, 4 KiB buffers); its SYN must print as want_syn. */
@@ -317,13 +260,13 @@ TEST(ecn_ce_echoed_until_cwr)
 				 "SYN,ECE 1000(0) ack 5001 win 4096 <mss 1460>");
 	static const char d[100];
 	utcp_time_us t = fx_now(f);
-	p_send_ecn(f, UTCP_TH_ACK, 5001, 1001, 4096, d, 100, IPV4_ECN_CE);
+	ecn_send(f, UTCP_TH_ACK, 5001, 1001, 4096, d, 100, IPV4_ECN_CE);
 	fx_run(f, UTCP_MS(20));
 	const struct fx_raw_seg *a = FX_RAW_EXPECT(f, "ECE 1001(0) ack 5101 win 3996");
 	CHECK_EQ(a ? a->at : 0, t + UTCP_MS(20)); /* no delayed ACK */
 	CHECK_EQ(ecn_of(a), IPV4_ECN_NOT_ECT);
 	/* Not marked, no CWR: still ECE, on the delayed ACK (40 ms). */
-	p_send_ecn(f, UTCP_TH_ACK, 5101, 1001, 4096, d, 100, IPV4_ECN_ECT0);
+	ecn_send(f, UTCP_TH_ACK, 5101, 1001, 4096, d, 100, IPV4_ECN_ECT0);
 	fx_run(f, UTCP_MS(59));
 	FX_RAW_EXPECT_NONE(f);
 	fx_run(f, UTCP_MS(1));
@@ -331,11 +274,11 @@ TEST(ecn_ce_echoed_until_cwr)
 	/* A's own data echoes too, and is ECT(0). */
 	a_sends(f, fd, 1, "ECE 1001(1) ack 5201 win 3896", IPV4_ECN_ECT0);
 	/* CWR: the sender reduced; the echo ends. */
-	p_send_ecn(f, UTCP_TH_ACK | UTCP_TH_CWR, 5201, 1002, 4096, d, 100, IPV4_ECN_ECT0);
+	ecn_send(f, UTCP_TH_ACK | UTCP_TH_CWR, 5201, 1002, 4096, d, 100, IPV4_ECN_ECT0);
 	fx_run(f, UTCP_MS(60));
 	FX_RAW_EXPECT(f, "1002(0) ack 5301 win 3796");
 	/* CWR and CE together: a new congestion, echoed at once. */
-	p_send_ecn(f, UTCP_TH_ACK | UTCP_TH_CWR, 5301, 1002, 4096, d, 100, IPV4_ECN_CE);
+	ecn_send(f, UTCP_TH_ACK | UTCP_TH_CWR, 5301, 1002, 4096, d, 100, IPV4_ECN_CE);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "ECE 1002(0) ack 5401 win 3696");
 	FX_RAW_EXPECT_NONE(f);
@@ -510,7 +453,7 @@ TEST(ecn_ece_and_ce_ignored_without_ecn)
 	CHECK_EQ(fx_info(f, FX_A, fd).cwnd, 12000);
 	/* CE on P's data: the ACK is delayed as usual and has no ECE. */
 	static const char d[100];
-	p_send_ecn(f, UTCP_TH_ACK, 5001, 3001, 60000, d, 100, IPV4_ECN_CE);
+	ecn_send(f, UTCP_TH_ACK, 5001, 3001, 60000, d, 100, IPV4_ECN_CE);
 	fx_run(f, UTCP_MS(59));
 	FX_RAW_EXPECT_NONE(f);
 	fx_run(f, UTCP_MS(1));

@@ -7,61 +7,12 @@
  * connects from port 4000 with ISN 5000, one-way delay 10 ms), and for the
  * long runs two stacks on a jumbo-frame link.
  */
+#include "ecn_peer.h"
 #include "review_peer.h"
 
 #include "stack/stack_internal.h"
-#include "wire/ipv4.h"
 
 #include <stdlib.h>
-
-#define ECE_CWR (UTCP_TH_ECE | UTCP_TH_CWR)
-
-static struct fixture *rv_world(uint8_t ecn)
-{
-	struct utcp_stack_config cfg;
-	fx_default_cfg(&cfg);
-	cfg.ecn = ecn;
-	return fx_new_raw(&cfg);
-}
-
-static int rv_ecn_of(const struct fx_raw_seg *s)
-{
-	return s ? (int)ipv4_ecn_of(s->tos) : -1;
-}
-
-static void rv_send(struct fixture *f, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
-		    const void *data, uint32_t len, enum ipv4_ecn ecn)
-{
-	struct fx_dgram d = {.tos = (uint8_t)ecn, .data = data, .len = len};
-	d.h.sport = FX_PP;
-	d.h.dport = 80;
-	d.h.seq = seq;
-	d.h.ack = ack;
-	d.h.flags = flags;
-	d.h.wnd = wnd;
-	fx_raw_send_dgram(f, &d);
-}
-
-/* A listens (buffers of buf bytes, ISS 1000); P's ECN-setup SYN (MSS mss,
- * window wnd), A's SYN,ECE, P's ACK; A accepts. */
-static int rv_accept(struct fixture *f, int *lfd, uint32_t buf, uint16_t mss, uint16_t wnd)
-{
-	*lfd = fx_listen_4k(f, FX_A, 80, 1000);
-	fx_setint(f, FX_A, *lfd, UTCP_SOL_SOCKET, UTCP_SO_RCVBUF, (int)buf);
-	fx_setint(f, FX_A, *lfd, UTCP_SOL_SOCKET, UTCP_SO_SNDBUF, (int)buf);
-	struct utcp_tcp_opts o = {.has_mss = true, .mss = mss};
-	fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN | ECE_CWR, 5000, 0, wnd, NULL, 0, &o);
-	fx_run(f, UTCP_MS(20));
-	const struct fx_raw_seg *sa = fx_raw_next(f);
-	REQUIRE(sa != NULL);
-	REQUIRE_EQ(sa->h.flags, UTCP_TH_SYN | UTCP_TH_ACK | UTCP_TH_ECE);
-	rv_send(f, UTCP_TH_ACK, 5001, 1001, wnd, NULL, 0, IPV4_ECN_NOT_ECT);
-	fx_run(f, UTCP_MS(10));
-	int fd = utcp_accept(fx_stack(f, FX_A), *lfd, NULL);
-	REQUIRE(fd >= 0);
-	REQUIRE(fx_info(f, FX_A, fd).ecn);
-	return fd;
-}
 
 /* RFC 3168 6.1.1: a host that has received a non-ECN-setup SYN SHOULD NOT
  * set ECT on its data (FreeBSD r364054 fixed the same in its SYN cache).
@@ -71,7 +22,7 @@ static int rv_accept(struct fixture *f, int *lfd, uint32_t buf, uint16_t mss, ui
  * A is marked by routers instead of dropped and A never slows down. */
 TEST(review_ecn_syn_resent_without_ecn_setup_turns_ecn_off)
 {
-	struct fixture *f = rv_world(UTCP_ECN_ACCEPT);
+	struct fixture *f = ecn_world(UTCP_ECN_ACCEPT);
 	int lfd = fx_listen_4k(f, FX_A, 80, 1000);
 	struct utcp_tcp_opts o = {.has_mss = true, .mss = 1460};
 	fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN | ECE_CWR, 5000, 0, 4096, NULL, 0, &o);
@@ -81,7 +32,7 @@ TEST(review_ecn_syn_resent_without_ecn_setup_turns_ecn_off)
 	fx_raw_send(f, FX_PP, 80, UTCP_TH_SYN, 5000, 0, 4096, NULL, 0, &o);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "SYN 1000(0) ack 5001 win 4096 <mss 1460>");
-	rv_send(f, UTCP_TH_ACK, 5001, 1001, 4096, NULL, 0, IPV4_ECN_NOT_ECT);
+	ecn_send(f, UTCP_TH_ACK, 5001, 1001, 4096, NULL, 0, IPV4_ECN_NOT_ECT);
 	fx_run(f, UTCP_MS(10));
 	int fd = utcp_accept(fx_stack(f, FX_A), lfd, NULL);
 	REQUIRE(fd >= 0);
@@ -89,7 +40,7 @@ TEST(review_ecn_syn_resent_without_ecn_setup_turns_ecn_off)
 	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), fd, "hello", 5, 0), 5);
 	fx_run(f, UTCP_MS(10));
 	const struct fx_raw_seg *s = FX_RAW_EXPECT(f, "1001(5) ack 5001 win 4096");
-	CHECK_EQ(rv_ecn_of(s), IPV4_ECN_NOT_ECT);
+	CHECK_EQ(ecn_of(s), IPV4_ECN_NOT_ECT);
 	FX_RAW_END(f, fd, lfd);
 }
 
@@ -101,8 +52,8 @@ TEST(review_ecn_syn_resent_without_ecn_setup_turns_ecn_off)
  * (marked again): A sends its next segment at once instead of waiting. */
 TEST(review_ecn_ece_with_a_one_segment_window_waits_for_the_timer)
 {
-	struct fixture *f = rv_world(UTCP_ECN_ACCEPT);
-	int lfd, fd = rv_accept(f, &lfd, 60000, 1000, 60000);
+	struct fixture *f = ecn_world(UTCP_ECN_ACCEPT);
+	int lfd, fd = ecn_accept(f, &lfd, 60000, 1000, 60000, ECE_CWR, NULL);
 	static const char data[30000];
 	REQUIRE_EQ(utcp_send(fx_stack(f, FX_A), fd, data, sizeof(data), 0), 30000);
 	fx_run(f, UTCP_MS(10));
@@ -115,7 +66,7 @@ TEST(review_ecn_ece_with_a_one_segment_window_waits_for_the_timer)
 	CHECK_EQ(fx_info(f, FX_A, fd).cwnd, 1000);
 	/* The originals had all arrived: everything is acknowledged, with
 	 * ECE (about the window the timeout already reduced). */
-	rv_send(f, UTCP_TH_ACK | UTCP_TH_ECE, 5001, 11001, 60000, NULL, 0, IPV4_ECN_NOT_ECT);
+	ecn_send(f, UTCP_TH_ACK | UTCP_TH_ECE, 5001, 11001, 60000, NULL, 0, IPV4_ECN_NOT_ECT);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "CWR 11001(1000) ack 5001 win 60000");
 	FX_RAW_EXPECT_NONE(f);
@@ -123,7 +74,7 @@ TEST(review_ecn_ece_with_a_one_segment_window_waits_for_the_timer)
 	/* The CWR segment was marked CE on the way: ECE about new data, with
 	 * a one-segment window. */
 	utcp_time_us t = fx_now(f);
-	rv_send(f, UTCP_TH_ACK | UTCP_TH_ECE, 5001, 12001, 60000, NULL, 0, IPV4_ECN_NOT_ECT);
+	ecn_send(f, UTCP_TH_ACK | UTCP_TH_ECE, 5001, 12001, 60000, NULL, 0, IPV4_ECN_NOT_ECT);
 	fx_run(f, UTCP_MS(150));
 	FX_RAW_EXPECT_NONE(f); /* not 12001(1000) at once */
 	fx_run(f, UTCP_MS(400));
@@ -423,7 +374,7 @@ TEST(review_ecn_ece_on_sack_dupacks_reduces_once)
 	rv_sack_ack(f, UTCP_TH_ECE, 1001, 2001, 5001);
 	fx_run(f, UTCP_MS(20));
 	const struct fx_raw_seg *r = FX_RAW_EXPECT(f, "1001(1000) ack 5001 win 60000");
-	CHECK_EQ(rv_ecn_of(r), IPV4_ECN_NOT_ECT);
+	CHECK_EQ(ecn_of(r), IPV4_ECN_NOT_ECT);
 	struct utcp_tcp_info i = fx_info(f, FX_A, fd);
 	CHECK_EQ(i.ssthresh, 5000);
 	CHECK_EQ(i.cwnd, 5000);
@@ -440,7 +391,7 @@ TEST(review_ecn_ece_on_sack_dupacks_reduces_once)
 		if (s->h.seq >= 11001 && s->len > 0) {
 			fresh++;
 			cwr += (s->h.flags & UTCP_TH_CWR) != 0;
-			CHECK_EQ(rv_ecn_of(s), IPV4_ECN_ECT0);
+			CHECK_EQ(ecn_of(s), IPV4_ECN_ECT0);
 			CHECK_EQ((s->h.flags & UTCP_TH_CWR) != 0, s->h.seq == 11001);
 		}
 	}
@@ -460,18 +411,18 @@ TEST(review_ecn_ce_on_out_of_order_and_duplicate_data)
 	int lfd, fd = rv_accept_sack(f, &lfd);
 	static const char d[100];
 	/* In order, not marked: delayed ACK, no ECE. */
-	rv_send(f, UTCP_TH_ACK, 5001, 1001, 60000, d, 100, IPV4_ECN_ECT0);
+	ecn_send(f, UTCP_TH_ACK, 5001, 1001, 60000, d, 100, IPV4_ECN_ECT0);
 	fx_run(f, UTCP_MS(60));
 	FX_RAW_EXPECT(f, "1001(0) ack 5101 win 59900");
 	/* An old duplicate of it, marked CE: ACKed (duplicate), no ECE. */
-	rv_send(f, UTCP_TH_ACK, 5001, 1001, 60000, d, 100, IPV4_ECN_CE);
+	ecn_send(f, UTCP_TH_ACK, 5001, 1001, 60000, d, 100, IPV4_ECN_CE);
 	fx_run(f, UTCP_MS(20));
 	const struct fx_raw_seg *s = fx_raw_next(f);
 	REQUIRE(s != NULL);
 	CHECK_EQ(s->h.flags & UTCP_TH_ECE, 0);
 	CHECK_EQ(fx_stats(f, FX_A).tcp_ecn_ce_received, 0);
 	/* Out of order and marked: at once, ECE and the block. */
-	rv_send(f, UTCP_TH_ACK, 5201, 1001, 60000, d, 100, IPV4_ECN_CE);
+	ecn_send(f, UTCP_TH_ACK, 5201, 1001, 60000, d, 100, IPV4_ECN_CE);
 	fx_run(f, UTCP_MS(20));
 	s = fx_raw_next(f);
 	REQUIRE(s != NULL);
@@ -480,7 +431,7 @@ TEST(review_ecn_ce_on_out_of_order_and_duplicate_data)
 	REQUIRE_EQ(s->h.opts.sack_count, 1);
 	CHECK_EQ(s->h.opts.sack[0].left, 5201);
 	CHECK_EQ(s->h.opts.sack[0].right, 5301);
-	CHECK_EQ(rv_ecn_of(s), IPV4_ECN_NOT_ECT);
+	CHECK_EQ(ecn_of(s), IPV4_ECN_NOT_ECT);
 	FX_RAW_EXPECT_NONE(f);
 	FX_RAW_END(f, fd, lfd);
 }
@@ -490,20 +441,20 @@ TEST(review_ecn_ce_on_out_of_order_and_duplicate_data)
  * dropped, so no echo starts; a CWR on such a segment does not end one. */
 TEST(review_ecn_dropped_segment_changes_no_echo_state)
 {
-	struct fixture *f = rv_world(UTCP_ECN_ACCEPT);
-	int lfd, fd = rv_accept(f, &lfd, 60000, 1000, 60000);
-	rv_send(f, UTCP_TH_ACK, 5001, 9999, 60000, "abc", 3, IPV4_ECN_CE);
+	struct fixture *f = ecn_world(UTCP_ECN_ACCEPT);
+	int lfd, fd = ecn_accept(f, &lfd, 60000, 1000, 60000, ECE_CWR, NULL);
+	ecn_send(f, UTCP_TH_ACK, 5001, 9999, 60000, "abc", 3, IPV4_ECN_CE);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "1001(0) ack 5001 win 60000"); /* no ECE */
 	CHECK_EQ(fx_stats(f, FX_A).tcp_ecn_ce_received, 0);
 	/* A real mark starts the echo; a CWR on a dropped segment keeps it. */
-	rv_send(f, UTCP_TH_ACK, 5001, 1001, 60000, "abc", 3, IPV4_ECN_CE);
+	ecn_send(f, UTCP_TH_ACK, 5001, 1001, 60000, "abc", 3, IPV4_ECN_CE);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "ECE 1001(0) ack 5004 win 59997");
-	rv_send(f, UTCP_TH_ACK | UTCP_TH_CWR, 5004, 9999, 60000, "def", 3, IPV4_ECN_ECT0);
+	ecn_send(f, UTCP_TH_ACK | UTCP_TH_CWR, 5004, 9999, 60000, "def", 3, IPV4_ECN_ECT0);
 	fx_run(f, UTCP_MS(20));
 	FX_RAW_EXPECT(f, "ECE 1001(0) ack 5004 win 59997");
-	rv_send(f, UTCP_TH_ACK | UTCP_TH_CWR, 5004, 1001, 60000, "def", 3, IPV4_ECN_ECT0);
+	ecn_send(f, UTCP_TH_ACK | UTCP_TH_CWR, 5004, 1001, 60000, "def", 3, IPV4_ECN_ECT0);
 	fx_run(f, UTCP_MS(300));
 	FX_RAW_EXPECT(f, "1001(0) ack 5007 win 59994"); /* CWR taken: echo over */
 	FX_RAW_END(f, fd, lfd);
